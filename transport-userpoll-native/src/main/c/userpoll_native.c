@@ -58,6 +58,9 @@ CONSTANT(errnoEnomem, ENOMEM)
 CONSTANT(errnoEfault, EFAULT)
 CONSTANT(errnoEtime, ETIME)
 CONSTANT(errnoEcanceled, ECANCELED)
+CONSTANT(errnoEmfile, EMFILE)
+CONSTANT(errnoEnfile, ENFILE)
+CONSTANT(errnoEnobufs, ENOBUFS)
 CONSTANT(pageSize, sysconf(_SC_PAGESIZE))
 CONSTANT(sysEpollPwait2, SYS_epoll_pwait2)
 #undef CONSTANT
@@ -189,6 +192,9 @@ static const JNINativeMethod method_table[] = {
     { "errnoEfault", "()I", (void*) userpoll_errnoEfault },
     { "errnoEtime", "()I", (void*) userpoll_errnoEtime },
     { "errnoEcanceled", "()I", (void*) userpoll_errnoEcanceled },
+    { "errnoEmfile", "()I", (void*) userpoll_errnoEmfile },
+    { "errnoEnfile", "()I", (void*) userpoll_errnoEnfile },
+    { "errnoEnobufs", "()I", (void*) userpoll_errnoEnobufs },
     { "pageSize", "()I", (void*) userpoll_pageSize },
     { "sysEpollPwait2", "()I", (void*) userpoll_sysEpollPwait2 },
     { "registerUnix", "()I", (void*) userpoll_registerUnix },

@@ -30,6 +30,53 @@ static jlong userpoll_sendfile(JNIEnv* env, jclass clazz, jint outFd, jint inFd,
     return n < 0 ? -errno : (jlong) n;
 }
 
+/*
+ * sendfile(2) from a io.netty.channel.DefaultFileRegion: its FileChannel's fd is read through JNI (no
+ * reflection or --add-opens needed) and its transferred count advanced, as Netty's own transports do.
+ */
+static jfieldID regionFileField, regionTransferredField, channelFdField, descriptorFdField;
+
+static int init_region_fields(JNIEnv* env, jobject region) {
+    jclass regionClass = (*env)->GetObjectClass(env, region);
+    regionFileField = (*env)->GetFieldID(env, regionClass, "file", "Ljava/nio/channels/FileChannel;");
+    if (regionFileField == NULL) return -1;
+    regionTransferredField = (*env)->GetFieldID(env, regionClass, "transferred", "J");
+    if (regionTransferredField == NULL) return -1;
+    jobject channel = (*env)->GetObjectField(env, region, regionFileField);
+    if (channel == NULL) return -1;
+    channelFdField = (*env)->GetFieldID(env, (*env)->GetObjectClass(env, channel), "fd", "Ljava/io/FileDescriptor;");
+    if (channelFdField == NULL) return -1;
+    jclass descriptorClass = (*env)->FindClass(env, "java/io/FileDescriptor");
+    if (descriptorClass == NULL) return -1;
+    descriptorFdField = (*env)->GetFieldID(env, descriptorClass, "fd", "I");
+    return descriptorFdField == NULL ? -1 : 0;
+}
+
+static jlong userpoll_sendfileRegion(JNIEnv* env, jclass clazz, jint outFd, jobject region, jlong position, jlong offset, jlong count) {
+    if (descriptorFdField == NULL && init_region_fields(env, region) != 0) {
+        (*env)->ExceptionClear(env);
+        return -EINVAL;
+    }
+    jobject channel = (*env)->GetObjectField(env, region, regionFileField);
+    if (channel == NULL) return -EBADF;
+    jobject descriptor = (*env)->GetObjectField(env, channel, channelFdField);
+    if (descriptor == NULL) return -EBADF;
+    jint inFd = (*env)->GetIntField(env, descriptor, descriptorFdField);
+    off_t off = (off_t) (position + offset);
+    ssize_t n;
+    do {
+        n = sendfile(outFd, inFd, &off, (size_t) count);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        return -errno;
+    }
+    if (n > 0) {
+        jlong transferred = (*env)->GetLongField(env, region, regionTransferredField);
+        (*env)->SetLongField(env, region, regionTransferredField, transferred + n);
+    }
+    return (jlong) n;
+}
+
 #define CONSTANT(name, value) static jint userpoll_##name(JNIEnv* env, jclass clazz) { return (jint) (value); }
 CONSTANT(solSocket, SOL_SOCKET)
 CONSTANT(ipprotoTcp, IPPROTO_TCP)
@@ -52,6 +99,7 @@ CONSTANT(tcpDeferAccept, TCP_DEFER_ACCEPT)
 
 static const JNINativeMethod method_table[] = {
     { "sendfile", "(IIJJ)J", (void*) userpoll_sendfile },
+    { "sendfileRegion", "(ILio/netty/channel/DefaultFileRegion;JJJ)J", (void*) userpoll_sendfileRegion },
     { "solSocket", "()I", (void*) userpoll_solSocket },
     { "ipprotoTcp", "()I", (void*) userpoll_ipprotoTcp },
     { "ipprotoIp", "()I", (void*) userpoll_ipprotoIp },

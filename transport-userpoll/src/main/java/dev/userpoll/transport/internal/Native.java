@@ -57,6 +57,9 @@ public final class Native {
     public static final int EFAULT = errnoEfault();
     public static final int ETIME = errnoEtime();
     public static final int ECANCELED = errnoEcanceled();
+    public static final int EMFILE = errnoEmfile();
+    public static final int ENFILE = errnoEnfile();
+    public static final int ENOBUFS = errnoEnobufs();
 
     public static final int MAP_PROT_READ_WRITE = mapProt();
     public static final int MAP_SHARED_POPULATE = mapSharedFlags();
@@ -180,6 +183,9 @@ public final class Native {
 
     // ---- sockets
     public static native long sendfile(int outFd, int inFd, long offset, long count);
+    /** sendfile from a DefaultFileRegion's open file at position + offset; advances its transferred count. */
+    public static native long sendfileRegion(int outFd, io.netty.channel.DefaultFileRegion region,
+                                             long position, long offset, long count);
 
     // ---- constants, read once above
     private static native int pageSize();
@@ -209,6 +215,9 @@ public final class Native {
     private static native int errnoEfault();
     private static native int errnoEtime();
     private static native int errnoEcanceled();
+    private static native int errnoEmfile();
+    private static native int errnoEnfile();
+    private static native int errnoEnobufs();
     private static native int mapProt();
     private static native int mapSharedFlags();
     private static native int mapAnonymousFlags();

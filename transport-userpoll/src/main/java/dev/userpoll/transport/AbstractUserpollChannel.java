@@ -1,0 +1,554 @@
+package dev.userpoll.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.AbstractChannel;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelConfig;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelMetadata;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.ChannelInputShutdownReadComplete;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.channel.unix.Socket;
+import io.netty.channel.unix.UnixChannel;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.AlreadyConnectedException;
+import java.nio.channels.ConnectionPendingException;
+import java.nio.channels.NotYetConnectedException;
+import java.nio.channels.UnresolvedAddressException;
+import java.util.concurrent.TimeUnit;
+
+import static dev.userpoll.transport.internal.Native.EPOLLERR;
+import static dev.userpoll.transport.internal.Native.EPOLLHUP;
+import static dev.userpoll.transport.internal.Native.EPOLLIN;
+import static dev.userpoll.transport.internal.Native.EPOLLOUT;
+import static dev.userpoll.transport.internal.Native.EPOLLRDHUP;
+
+/**
+ * Base of the transport's channels, written for edge-triggered readiness (DESIGN.md section 4): the
+ * fd is registered once; an edge means "ready until the next EAGAIN", so the channel remembers that
+ * it is readable or writable in user space and, when it stops early, asks the loop to serve it again
+ * from the ready list instead of asking the kernel.
+ */
+abstract class AbstractUserpollChannel extends AbstractChannel implements UnixChannel {
+    private static final ChannelMetadata METADATA = new ChannelMetadata(false);
+
+    final Socket socket;
+    protected volatile boolean active;
+    private volatile SocketAddress local;
+    private volatile SocketAddress remote;
+
+    private UserpollIoRegistration registration;
+    private ChannelPromise connectPromise;
+    private Future<?> connectTimeoutFuture;
+    private SocketAddress requestedRemoteAddress;
+
+    /** The last edge said "readable" and no read has seen EAGAIN since. Loop thread only. */
+    boolean readReady;
+    /** Writable until a write sees EAGAIN; then until the next OUT edge. Loop thread only. */
+    boolean writeReady = true;
+    /** The peer shut its output down (RDHUP, HUP or ERR seen): read on until EOF. Loop thread only. */
+    boolean rdHupReceived;
+    boolean inputClosedSeenErrorOnRead;
+
+    AbstractUserpollChannel(Channel parent, Socket socket, boolean active) {
+        super(parent);
+        this.socket = socket;
+        this.active = active;
+        if (active) {
+            local = socket.localAddress();
+            remote = socket.remoteAddress();
+        }
+    }
+
+    AbstractUserpollChannel(Channel parent, Socket socket, SocketAddress remote) {
+        super(parent);
+        this.socket = socket;
+        this.active = true;
+        this.remote = remote;
+        this.local = socket.localAddress();
+    }
+
+    @Override
+    public final FileDescriptor fd() {
+        return socket;
+    }
+
+    @Override
+    public boolean isActive() {
+        return active;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return socket.isOpen();
+    }
+
+    @Override
+    public ChannelMetadata metadata() {
+        return METADATA;
+    }
+
+    @Override
+    public abstract ChannelConfig config();
+
+    @Override
+    protected boolean isCompatible(EventLoop loop) {
+        return loop instanceof IoEventLoop && ((IoEventLoop) loop).isCompatible(AbstractUserpollUnsafe.class);
+    }
+
+    /** The loop's ring source, for diagnostics; null before registration. */
+    UserpollIoRegistration registration() {
+        return registration;
+    }
+
+    @Override
+    protected void doRegister(ChannelPromise promise) {
+        ((IoEventLoop) eventLoop()).register((AbstractUserpollUnsafe) unsafe()).addListener(f -> {
+            if (f.isSuccess()) {
+                registration = (UserpollIoRegistration) f.getNow();
+                if (isActive()) {
+                    arm();
+                }
+                promise.setSuccess();
+            } else {
+                promise.setFailure(f.cause());
+            }
+        });
+    }
+
+    /** Registers the fd with the ring source (once); called when the channel becomes active or connects. */
+    final void arm() {
+        UserpollIoRegistration reg = registration;
+        if (reg != null && !reg.isArmed() && socket.isOpen()) {
+            reg.submit(armOps());
+        }
+    }
+
+    UserpollIoOps armOps() {
+        return UserpollIoOps.ARM_STREAM;
+    }
+
+    /** Asks the loop to serve this channel again next pass, without a kernel event. */
+    final void scheduleRetry() {
+        UserpollIoRegistration reg = registration;
+        if (reg != null) {
+            reg.markReady();
+        }
+    }
+
+    @Override
+    protected void doDeregister() throws Exception {
+        UserpollIoRegistration reg = registration;
+        if (reg != null) {
+            registration = null;
+            reg.cancel();
+        }
+    }
+
+    @Override
+    protected void doDisconnect() throws Exception {
+        doClose();
+    }
+
+    @Override
+    protected void doClose() throws Exception {
+        active = false;
+        // Take the fd out of the ring before closing it: its number may be reused at once, and an armed
+        // io_uring poll would keep the socket open.
+        UserpollIoRegistration reg = registration;
+        if (reg != null && eventLoop().inEventLoop()) {
+            reg.disarm();
+        }
+        try {
+            ChannelPromise promise = connectPromise;
+            if (promise != null) {
+                promise.tryFailure(new java.nio.channels.ClosedChannelException());
+                connectPromise = null;
+            }
+            Future<?> timeout = connectTimeoutFuture;
+            if (timeout != null) {
+                timeout.cancel(false);
+                connectTimeoutFuture = null;
+            }
+        } finally {
+            socket.close();
+        }
+    }
+
+    @Override
+    protected void doBeginRead() throws Exception {
+        AbstractUserpollUnsafe unsafe = (AbstractUserpollUnsafe) unsafe();
+        unsafe.readPending = true;
+        // An edge that arrived while reading was off is still owed: serve it next pass.
+        if (readReady) {
+            scheduleRetry();
+        }
+    }
+
+    /** Called by the config when autoRead is turned off. */
+    final void clearReadPending() {
+        if (isRegistered()) {
+            EventLoop loop = eventLoop();
+            if (loop.inEventLoop()) {
+                ((AbstractUserpollUnsafe) unsafe()).readPending = false;
+            } else {
+                loop.execute(() -> ((AbstractUserpollUnsafe) unsafe()).readPending = false);
+            }
+        } else {
+            ((AbstractUserpollUnsafe) unsafe()).readPending = false;
+        }
+    }
+
+    @Override
+    protected void doBind(SocketAddress localAddress) throws Exception {
+        if (localAddress instanceof InetSocketAddress) {
+            checkResolvable((InetSocketAddress) localAddress);
+        }
+        socket.bind(localAddress);
+        local = socket.localAddress();
+    }
+
+    static void checkResolvable(InetSocketAddress address) {
+        if (address.isUnresolved()) {
+            throw new UnresolvedAddressException();
+        }
+    }
+
+    /** Starts a connect; true when it completed at once. The fd is armed either way. */
+    boolean doConnect(SocketAddress remoteAddress, SocketAddress localAddress) throws Exception {
+        if (localAddress instanceof InetSocketAddress) {
+            checkResolvable((InetSocketAddress) localAddress);
+        }
+        InetSocketAddress remoteInet = remoteAddress instanceof InetSocketAddress
+                ? (InetSocketAddress) remoteAddress : null;
+        if (remoteInet != null) {
+            checkResolvable(remoteInet);
+        }
+        if (remote != null) {
+            throw new AlreadyConnectedException();
+        }
+        if (localAddress != null) {
+            socket.bind(localAddress);
+        }
+        boolean success = false;
+        try {
+            boolean connected = connectSocket(remoteAddress);
+            if (connected) {
+                remote = remoteInet == null ? remoteAddress : computeRemote(remoteInet, socket.remoteAddress());
+            }
+            local = socket.localAddress();
+            success = true;
+            // Armed after connect() so the initial poll sees SYN_SENT or ESTABLISHED, never an unconnected socket.
+            arm();
+            return connected;
+        } finally {
+            if (!success) {
+                doClose();
+            }
+        }
+    }
+
+    /** connect(2); TCP Fast Open and friends override. */
+    boolean connectSocket(SocketAddress remoteAddress) throws IOException {
+        return socket.connect(remoteAddress);
+    }
+
+    static InetSocketAddress computeRemote(InetSocketAddress requested, InetSocketAddress actual) {
+        if (actual != null) {
+            // Keep the hostname the user asked for, with the address the kernel connected to.
+            if (requested.getHostString() != null && !requested.getHostString().equals(actual.getHostString())) {
+                try {
+                    return new InetSocketAddress(java.net.InetAddress.getByAddress(requested.getHostString(),
+                            actual.getAddress().getAddress()), actual.getPort());
+                } catch (java.net.UnknownHostException ignore) {
+                    // fall through
+                }
+            }
+            return actual;
+        }
+        return requested;
+    }
+
+    @Override
+    protected SocketAddress localAddress0() {
+        return local;
+    }
+
+    @Override
+    protected SocketAddress remoteAddress0() {
+        return remote;
+    }
+
+    /** Copies a heap buffer into a direct one, so the kernel can read it without another copy per write. */
+    protected final ByteBuf newDirectBuffer(ByteBuf buf) {
+        return newDirectBuffer(buf, buf);
+    }
+
+    protected final ByteBuf newDirectBuffer(Object holder, ByteBuf buf) {
+        int readableBytes = buf.readableBytes();
+        if (readableBytes == 0) {
+            ReferenceCountUtil.release(holder);
+            return Unpooled.EMPTY_BUFFER;
+        }
+        ByteBufAllocator alloc = alloc();
+        if (alloc.isDirectBufferPooled()) {
+            ByteBuf directBuf = alloc.directBuffer(readableBytes);
+            directBuf.writeBytes(buf, buf.readerIndex(), readableBytes);
+            ReferenceCountUtil.safeRelease(holder);
+            return directBuf;
+        }
+        ByteBuf directBuf = ByteBufUtil.threadLocalDirectBuffer();
+        if (directBuf != null) {
+            directBuf.writeBytes(buf, buf.readerIndex(), readableBytes);
+            ReferenceCountUtil.safeRelease(holder);
+            return directBuf;
+        }
+        return buf; // no pooled direct memory: let send() take the heap buffer's NIO view
+    }
+
+    /** recv into buf; returns bytes read, -1 on EOF, 0 on EAGAIN (then the channel is no longer read-ready). */
+    protected final int doReadBytes(ByteBuf byteBuf) throws Exception {
+        int writerIndex = byteBuf.writerIndex();
+        int localReadAmount;
+        unsafe().recvBufAllocHandle().attemptedBytesRead(byteBuf.writableBytes());
+        if (byteBuf.hasMemoryAddress()) {
+            localReadAmount = socket.recvAddress(byteBuf.memoryAddress(), writerIndex, byteBuf.capacity());
+        } else {
+            ByteBuffer buf = byteBuf.internalNioBuffer(writerIndex, byteBuf.writableBytes());
+            localReadAmount = socket.recv(buf, buf.position(), buf.limit());
+        }
+        if (localReadAmount > 0) {
+            byteBuf.writerIndex(writerIndex + localReadAmount);
+        }
+        return localReadAmount;
+    }
+
+    /** The IoHandle: what the loop calls with every edge (or a ready-list retry) for this channel. */
+    abstract class AbstractUserpollUnsafe extends AbstractUnsafe implements UserpollIoHandle {
+        boolean readPending;
+
+        @Override
+        public FileDescriptor fd() {
+            return socket;
+        }
+
+        @Override
+        public void close() {
+            close(voidPromise());
+        }
+
+        @Override
+        public void handle(IoRegistration reg, IoEvent event) {
+            int ev = ((UserpollIoEvent) event).events();
+            // OUT (and ERR) first: it may complete or fail a pending connect before anything is read.
+            if ((ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0) {
+                writeReady = true;
+                if (connectPromise != null) {
+                    finishConnect();
+                } else if (!socket.isOutputShutdown()) {
+                    forceFlush();
+                }
+            } else if (ev == 0 && writeReady && connectPromise == null && !socket.isOutputShutdown()) {
+                forceFlush(); // served from the ready list: a flush stopped at writeSpinCount
+            }
+            if ((ev & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) != 0) {
+                readReady = true;
+            }
+            if ((ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
+                rdHupReceived = true; // read on until EOF or an error, whatever the read sizes say
+            }
+            if (readReady && isOpen()) {
+                if (readPending || config().isAutoRead()) {
+                    readReady();
+                } else if (rdHupReceived && !isActive()) {
+                    shutdownInput(false);
+                }
+            }
+        }
+
+        private void forceFlush() {
+            if (isFlushPending()) {
+                super.flush0();
+            }
+        }
+
+        /** Whether a flush is waiting; a handle without an outbound buffer has none. */
+        private boolean isFlushPending() {
+            ChannelOutboundBuffer out = outboundBuffer();
+            return out != null && !out.isEmpty();
+        }
+
+        @Override
+        protected final void flush0() {
+            // Writable or not, we never ask the kernel: wait for the OUT edge when the last write saw EAGAIN.
+            if (writeReady) {
+                super.flush0();
+            }
+        }
+
+        /** Reads until EAGAIN, EOF or the allocator's limit; a channel stopped by the limit retries next pass. */
+        abstract void readReady();
+
+        final boolean shouldStopReading(ChannelConfig config) {
+            return !readPending && !config.isAutoRead();
+        }
+
+        /** The peer's output is closed and every byte before it was read. */
+        final void shutdownInput(boolean allDataRead) {
+            if (!socket.isInputShutdown()) {
+                if (isAllowHalfClosure(config())) {
+                    try {
+                        socket.shutdown(true, false);
+                    } catch (IOException ignored) {
+                        // The input is effectively closed already.
+                        pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+                        close(voidPromise());
+                        return;
+                    } catch (NotYetConnectedException ignore) {
+                        // same
+                    }
+                    pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+                } else {
+                    close(voidPromise());
+                    return;
+                }
+            }
+            if (allDataRead && !inputClosedSeenErrorOnRead) {
+                inputClosedSeenErrorOnRead = true;
+                readReady = false; // nothing more will ever arrive
+                pipeline().fireUserEventTriggered(ChannelInputShutdownReadComplete.INSTANCE);
+            }
+        }
+
+        @Override
+        public void connect(SocketAddress remoteAddress, SocketAddress localAddress, ChannelPromise promise) {
+            if (promise.isDone() || !ensureOpen(promise)) {
+                return;
+            }
+            try {
+                if (connectPromise != null) {
+                    throw new ConnectionPendingException();
+                }
+                boolean wasActive = isActive();
+                if (doConnect(remoteAddress, localAddress)) {
+                    fulfillConnectPromise(promise, wasActive);
+                    return;
+                }
+                connectPromise = promise;
+                requestedRemoteAddress = remoteAddress;
+                int connectTimeoutMillis = config().getConnectTimeoutMillis();
+                if (connectTimeoutMillis > 0) {
+                    connectTimeoutFuture = eventLoop().schedule(() -> {
+                        ChannelPromise p = connectPromise;
+                        if (p != null && !p.isDone() && p.tryFailure(new ConnectTimeoutException(
+                                "connection timed out after " + connectTimeoutMillis + " ms: " + remoteAddress))) {
+                            close(voidPromise());
+                        }
+                    }, connectTimeoutMillis, TimeUnit.MILLISECONDS);
+                }
+                promise.addListener((ChannelFutureListener) future -> {
+                    if (future.isCancelled()) {
+                        if (connectTimeoutFuture != null) {
+                            connectTimeoutFuture.cancel(false);
+                        }
+                        connectPromise = null;
+                        close(voidPromise());
+                    }
+                });
+            } catch (Throwable t) {
+                closeIfClosed();
+                promise.tryFailure(annotateConnectException(t, remoteAddress));
+            }
+        }
+
+        private void fulfillConnectPromise(ChannelPromise promise, boolean wasActive) {
+            if (promise == null) {
+                return; // cancelled: already notified
+            }
+            active = true;
+            boolean nowActive = isActive();
+            boolean promiseSet = promise.trySuccess();
+            if (!wasActive && nowActive) {
+                pipeline().fireChannelActive();
+            }
+            if (!promiseSet) {
+                close(voidPromise());
+            }
+        }
+
+        private void fulfillConnectPromise(ChannelPromise promise, Throwable cause) {
+            if (promise == null) {
+                return;
+            }
+            promise.tryFailure(cause);
+            closeIfClosed();
+        }
+
+        private void finishConnect() {
+            assert eventLoop().inEventLoop();
+            boolean stillInProgress = false;
+            try {
+                boolean wasActive = isActive();
+                if (!socket.finishConnect()) {
+                    stillInProgress = true;
+                    writeReady = false;
+                    return;
+                }
+                if (requestedRemoteAddress instanceof InetSocketAddress) {
+                    remote = computeRemote((InetSocketAddress) requestedRemoteAddress, socket.remoteAddress());
+                } else {
+                    remote = requestedRemoteAddress;
+                }
+                requestedRemoteAddress = null;
+                fulfillConnectPromise(connectPromise, wasActive);
+            } catch (Throwable t) {
+                fulfillConnectPromise(connectPromise, annotateConnectException(t, requestedRemoteAddress));
+            } finally {
+                if (!stillInProgress) {
+                    if (connectTimeoutFuture != null) {
+                        connectTimeoutFuture.cancel(false);
+                    }
+                    connectPromise = null;
+                }
+            }
+        }
+
+        private UserpollRecvByteAllocatorHandle allocHandle;
+
+        @Override
+        public UserpollRecvByteAllocatorHandle recvBufAllocHandle() {
+            if (allocHandle == null) {
+                allocHandle = new UserpollRecvByteAllocatorHandle(
+                        (RecvByteBufAllocator.ExtendedHandle) super.recvBufAllocHandle(),
+                        AbstractUserpollChannel.this);
+            }
+            return allocHandle;
+        }
+    }
+
+    static boolean isAllowHalfClosure(ChannelConfig config) {
+        if (config instanceof UserpollSocketChannelConfig) {
+            return ((UserpollSocketChannelConfig) config).isAllowHalfClosure();
+        }
+        return config instanceof io.netty.channel.socket.SocketChannelConfig
+                && ((io.netty.channel.socket.SocketChannelConfig) config).isAllowHalfClosure();
+    }
+}

@@ -1,0 +1,336 @@
+package dev.userpoll.transport;
+
+import dev.userpoll.transport.ring.ReadyHandler;
+import dev.userpoll.transport.ring.RingSource;
+import dev.userpoll.transport.ring.RingSourceKind;
+import io.netty.channel.IoHandle;
+import io.netty.channel.IoHandler;
+import io.netty.channel.IoHandlerContext;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.unix.IovArray;
+import io.netty.util.concurrent.ThreadAwareExecutor;
+import io.netty.util.internal.ObjectUtil;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Netty {@link IoHandler} that drains a kernel-written readiness ring. Each pass: drain every ready
+ * event into the registered handles, then serve the user-space ready list (handles that stopped
+ * before {@code EAGAIN}); enter the kernel only to park, and only when the ring is empty, nothing is
+ * on the ready list and Netty says the loop may block.
+ * <pre>{@code
+ * EventLoopGroup group = new MultiThreadIoEventLoopGroup(n, UserpollIoHandler.newFactory());
+ * }</pre>
+ */
+public final class UserpollIoHandler implements IoHandler, ReadyHandler {
+    private static final InternalLogger logger = InternalLoggerFactory.getInstance(UserpollIoHandler.class);
+
+    private static final int AWAKE = 0;
+    private static final int IDLE = 1;
+
+    private final ThreadAwareExecutor executor;
+    private final RingSource source;
+    private final IdlePolicy idlePolicy;
+    /** IDLE while the loop spins or parks: the only time {@link #wakeup()} must reach the kernel. */
+    private final AtomicInteger idleState = new AtomicInteger(AWAKE);
+
+    private UserpollIoRegistration[] slots = new UserpollIoRegistration[64];
+    private int[] generations = new int[64];
+    private int[] freeSlots = new int[64];
+    private int freeCount;
+    private int slotLimit;
+    private int registered;
+
+    /** The gathering-write vector every channel of this loop fills in turn. */
+    private final IovArray iovArray = new IovArray();
+
+    private UserpollIoRegistration readyHead;
+    private UserpollIoRegistration readyTail;
+    private int handledThisPass;
+    private boolean destroyed;
+
+    private UserpollIoHandler(ThreadAwareExecutor executor, RingSource source, IdlePolicy idlePolicy) {
+        this.executor = executor;
+        this.source = source;
+        this.idlePolicy = idlePolicy;
+    }
+
+    /** A factory on the best ring source this machine has (userpoll, then io_uring, then epoll). */
+    public static IoHandlerFactory newFactory() {
+        return newFactory(bestAvailableSource());
+    }
+
+    /** A factory on the given ring source, with the default ring size and no spinning. */
+    public static IoHandlerFactory newFactory(RingSourceKind kind) {
+        return newFactory(kind, RingSourceKind.DEFAULT_RING_SIZE, IdlePolicy.PARK);
+    }
+
+    /**
+     * A factory on the given ring source.
+     *
+     * @param ringSize   ring entries (io_uring CQ sizing, userpoll items, epoll events per call)
+     * @param idlePolicy how long an idle loop spins on the ring before it parks
+     */
+    public static IoHandlerFactory newFactory(RingSourceKind kind, int ringSize, IdlePolicy idlePolicy) {
+        ObjectUtil.checkNotNull(kind, "kind");
+        ObjectUtil.checkPositive(ringSize, "ringSize");
+        ObjectUtil.checkNotNull(idlePolicy, "idlePolicy");
+        Userpoll.ensureAvailability();
+        Throwable cause = kind.unavailabilityCause();
+        if (cause != null) {
+            throw new IllegalStateException("ring source " + kind.configName() + " is unavailable: " + cause, cause);
+        }
+        return executor -> {
+            try {
+                return new UserpollIoHandler(executor, kind.open(ringSize), idlePolicy);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot open ring source " + kind.configName(), e);
+            }
+        };
+    }
+
+    /** The first available of userpoll, io_uring, epoll. */
+    public static RingSourceKind bestAvailableSource() {
+        Userpoll.ensureAvailability();
+        for (RingSourceKind kind : RingSourceKind.values()) {
+            if (kind.isAvailable()) {
+                return kind;
+            }
+        }
+        throw new IllegalStateException("no ring source available", Userpoll.unavailabilityCause());
+    }
+
+    /** The ring source this loop drains. */
+    public RingSourceKind ringSource() {
+        return source.kind();
+    }
+
+    @Override
+    public int run(IoHandlerContext context) {
+        handledThisPass = 0;
+        try {
+            if (context.canBlock() && readyHead == null && !source.hasReady()) {
+                idle(context);
+            }
+            source.drain(this);
+            serveReadyList();
+        } catch (Error e) {
+            throw e;
+        } catch (Throwable t) {
+            logger.warn("Unexpected exception in the userpoll event loop.", t);
+        }
+        return handledThisPass;
+    }
+
+    /** Spins (if the policy says so), then parks until an event, a wakeup or the next scheduled task. */
+    private void idle(IoHandlerContext context) throws IOException {
+        // Publish IDLE before re-checking for tasks: a task added after this line calls wakeup(), which sees IDLE.
+        idleState.set(IDLE);
+        try {
+            if (!context.canBlock()) {
+                return;
+            }
+            long spinNanos = idlePolicy.spinNanos();
+            if (spinNanos > 0) {
+                long spinDeadline = System.nanoTime() + spinNanos;
+                do {
+                    if (source.hasReady() || idleState.get() == AWAKE) {
+                        return;
+                    }
+                    Thread.onSpinWait();
+                } while (System.nanoTime() - spinDeadline < 0);
+            }
+            long timeout = context.deadlineNanos() == -1 ? -1 : Math.max(0, context.delayNanos(System.nanoTime()));
+            if (idleState.get() == IDLE) {
+                source.park(timeout);
+            }
+        } finally {
+            idleState.set(AWAKE);
+        }
+    }
+
+    /** Called by the ring source for each ready event: route it to its handle, never to a stale one. */
+    @Override
+    public void ready(long token, int events) {
+        int slot = (int) token;
+        UserpollIoRegistration reg = slot >= 0 && slot < slotLimit ? slots[slot] : null;
+        if (reg == null || reg.token != token) {
+            return; // closed earlier in this batch, or the slot was reused since
+        }
+        dispatch(reg, UserpollIoEvent.of(events));
+    }
+
+    private void dispatch(UserpollIoRegistration reg, UserpollIoEvent event) {
+        handledThisPass++;
+        try {
+            reg.handle.handle(reg, event);
+        } catch (Throwable t) {
+            logger.warn("Unexpected exception while handling {} for {}", event, reg.handle, t);
+        }
+    }
+
+    private void serveReadyList() {
+        UserpollIoRegistration reg = readyHead;
+        if (reg == null) {
+            return;
+        }
+        // Serve only what is listed now; handles that list themselves again wait for the next pass.
+        readyHead = readyTail = null;
+        while (reg != null) {
+            UserpollIoRegistration next = reg.nextReady;
+            reg.nextReady = null;
+            reg.onReadyList = false;
+            if (reg.isValid()) {
+                dispatch(reg, UserpollIoEvent.RETRY);
+            }
+            reg = next;
+        }
+    }
+
+    void addToReadyList(UserpollIoRegistration reg) {
+        assert executor.isExecutorThread(Thread.currentThread());
+        if (reg.onReadyList) {
+            return;
+        }
+        reg.onReadyList = true;
+        if (readyTail == null) {
+            readyHead = readyTail = reg;
+        } else {
+            readyTail.nextReady = reg;
+            readyTail = reg;
+        }
+    }
+
+    void arm(UserpollIoRegistration reg, int events) {
+        assert executor.isExecutorThread(Thread.currentThread());
+        if (reg.armedFd >= 0) {
+            return; // registered once; interest changes stay in user space
+        }
+        int fd = reg.handle.fd().intValue();
+        try {
+            source.register(fd, events, reg.token);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        reg.armedFd = fd;
+    }
+
+    void disarm(UserpollIoRegistration reg) {
+        assert executor.isExecutorThread(Thread.currentThread());
+        int fd = reg.armedFd;
+        if (fd < 0) {
+            return;
+        }
+        reg.armedFd = -1;
+        try {
+            source.deregister(fd);
+        } catch (IOException e) {
+            logger.debug("Failed to deregister fd {} from {}", fd, source.kind().configName(), e);
+        }
+    }
+
+    void cancel(UserpollIoRegistration reg) {
+        if (executor.isExecutorThread(Thread.currentThread())) {
+            cancel0(reg);
+        } else {
+            executor.execute(() -> cancel0(reg));
+        }
+    }
+
+    private void cancel0(UserpollIoRegistration reg) {
+        disarm(reg);
+        int slot = (int) reg.token;
+        if (slots[slot] == reg) {
+            slots[slot] = null;
+            generations[slot]++;
+            freeSlots[freeCount++] = slot;
+            registered--;
+        }
+        reg.handle.unregistered();
+    }
+
+    @Override
+    public IoRegistration register(IoHandle handle) {
+        if (!(handle instanceof UserpollIoHandle)) {
+            throw new IllegalArgumentException("not a UserpollIoHandle: " + handle);
+        }
+        if (destroyed) {
+            throw new IllegalStateException("event loop is shut down");
+        }
+        int slot = freeCount > 0 ? freeSlots[--freeCount] : newSlot();
+        long token = ((long) generations[slot] << 32) | slot;
+        UserpollIoRegistration reg = new UserpollIoRegistration(this, (UserpollIoHandle) handle, token);
+        slots[slot] = reg;
+        registered++;
+        handle.registered();
+        return reg;
+    }
+
+    private int newSlot() {
+        if (slotLimit == slots.length) {
+            int n = slots.length * 2;
+            slots = Arrays.copyOf(slots, n);
+            generations = Arrays.copyOf(generations, n);
+            freeSlots = Arrays.copyOf(freeSlots, n);
+        }
+        return slotLimit++;
+    }
+
+    /** The loop's shared iov array, emptied for the caller. Loop thread only. */
+    IovArray cleanIovArray() {
+        iovArray.clear();
+        return iovArray;
+    }
+
+    /** Number of live registrations (for tests and metrics). */
+    int registrations() {
+        return registered;
+    }
+
+    @Override
+    public void wakeup() {
+        // No-op on the loop thread, and at most one kernel wakeup per idle period.
+        if (!executor.isExecutorThread(Thread.currentThread())
+                && idleState.get() == IDLE && idleState.getAndSet(AWAKE) == IDLE) {
+            source.wakeup();
+        }
+    }
+
+    @Override
+    public boolean isCompatible(Class<? extends IoHandle> handleType) {
+        return UserpollIoHandle.class.isAssignableFrom(handleType);
+    }
+
+    @Override
+    public void prepareToDestroy() {
+        for (int i = 0; i < slotLimit; i++) {
+            UserpollIoRegistration reg = slots[i];
+            if (reg != null) {
+                try {
+                    reg.handle.close();
+                } catch (Exception e) {
+                    logger.debug("Failed to close {} on shutdown", reg.handle, e);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void destroy() {
+        destroyed = true;
+        for (int i = 0; i < slotLimit; i++) {
+            UserpollIoRegistration reg = slots[i];
+            if (reg != null) {
+                disarm(reg);
+            }
+        }
+        source.close();
+        iovArray.release();
+    }
+}

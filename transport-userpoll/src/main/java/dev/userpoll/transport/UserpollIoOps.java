@@ -1,0 +1,46 @@
+package dev.userpoll.transport;
+
+import dev.userpoll.transport.internal.Native;
+import io.netty.channel.IoOps;
+
+/**
+ * What a handle can ask of its {@link UserpollIoRegistration}. There is no "change interest": fds are
+ * registered once, edge-triggered, and interest is tracked by the channel in user space.
+ */
+public final class UserpollIoOps implements IoOps {
+    /** Put the handle on the loop's ready list: it stopped before EAGAIN and must be served next pass. */
+    public static final UserpollIoOps READY = new UserpollIoOps(0, true);
+    /** The events a stream socket is armed with: IN, OUT and RDHUP (ERR and HUP are implied). */
+    public static final UserpollIoOps ARM_STREAM = arm(Native.EPOLLIN | Native.EPOLLOUT | Native.EPOLLRDHUP);
+    /** The events a listening socket is armed with. */
+    public static final UserpollIoOps ARM_ACCEPT = arm(Native.EPOLLIN);
+
+    private final int events;
+    private final boolean ready;
+
+    private UserpollIoOps(int events, boolean ready) {
+        this.events = events;
+        this.ready = ready;
+    }
+
+    /** Register the fd with the ring source, once, edge-triggered, for {@code events}. */
+    public static UserpollIoOps arm(int events) {
+        if (events == 0) {
+            throw new IllegalArgumentException("no events");
+        }
+        return new UserpollIoOps(events, false);
+    }
+
+    int events() {
+        return events;
+    }
+
+    boolean isReady() {
+        return ready;
+    }
+
+    @Override
+    public String toString() {
+        return ready ? "UserpollIoOps(READY)" : "UserpollIoOps(ARM " + UserpollIoEvent.describe(events) + ')';
+    }
+}

@@ -1,0 +1,99 @@
+package dev.userpoll.transport;
+
+import io.netty.channel.IoOps;
+import io.netty.channel.IoRegistration;
+
+/**
+ * A handle's registration with one {@link UserpollIoHandler}. The fd reaches the kernel once, when
+ * the handle submits {@link UserpollIoOps#arm(int)} (a socket is armed when it becomes active or starts
+ * to connect, so an unconnected socket never reports a spurious hang-up), and leaves it on
+ * {@link #cancel()} or {@link #disarm()}.
+ */
+public final class UserpollIoRegistration implements IoRegistration {
+    final UserpollIoHandler handler;
+    final UserpollIoHandle handle;
+    /** generation << 32 | slot: what the ring source hands back with every event. */
+    final long token;
+    /** The fd the ring source knows, or -1 when not armed. Loop thread only. */
+    int armedFd = -1;
+    /** Bits reported since the handle was last served; loop thread only. */
+    int pendingEvents;
+    /** Intrusive ready-list link; loop thread only. */
+    UserpollIoRegistration nextReady;
+    boolean onReadyList;
+    private volatile boolean valid = true;
+
+    UserpollIoRegistration(UserpollIoHandler handler, UserpollIoHandle handle, long token) {
+        this.handler = handler;
+        this.handle = handle;
+        this.token = token;
+    }
+
+    @SuppressWarnings("unchecked")
+    @Override
+    public <T> T attachment() {
+        return (T) handler;
+    }
+
+    /**
+     * {@link UserpollIoOps#READY}: serve the handle again next pass without a kernel event;
+     * {@link UserpollIoOps#arm(int)}: register the fd with the ring source (once). Loop thread only.
+     * Returns 0, or -1 when the registration is no longer valid.
+     */
+    @Override
+    public long submit(IoOps ops) {
+        if (!(ops instanceof UserpollIoOps)) {
+            throw new IllegalArgumentException("not UserpollIoOps: " + ops);
+        }
+        if (!valid) {
+            return -1;
+        }
+        UserpollIoOps uops = (UserpollIoOps) ops;
+        if (uops.isReady()) {
+            handler.addToReadyList(this);
+        } else {
+            handler.arm(this, uops.events());
+        }
+        return 0;
+    }
+
+    /** Same as {@code submit(UserpollIoOps.READY)}, without the type check. Loop thread only. */
+    public void markReady() {
+        if (valid) {
+            handler.addToReadyList(this);
+        }
+    }
+
+    /** Whether the fd has been registered with the ring source. */
+    public boolean isArmed() {
+        return armedFd >= 0;
+    }
+
+    /**
+     * Removes the fd from the ring source now (before the caller closes it), keeping the handle
+     * registered with the loop. Loop thread only.
+     */
+    public void disarm() {
+        handler.disarm(this);
+    }
+
+    @Override
+    public boolean isValid() {
+        return valid;
+    }
+
+    @Override
+    public boolean cancel() {
+        if (!valid) {
+            return false;
+        }
+        valid = false;
+        handler.cancel(this);
+        return true;
+    }
+
+    @Override
+    public String toString() {
+        return "UserpollIoRegistration(" + handle + ", token " + Long.toHexString(token) + ')';
+    }
+}

@@ -48,7 +48,7 @@ import static dev.userpoll.transport.internal.Native.EPOLLRDHUP;
  * from the ready list instead of asking the kernel.
  */
 abstract class AbstractUserpollChannel extends AbstractChannel implements UnixChannel {
-    private static final ChannelMetadata METADATA = new ChannelMetadata(false);
+    private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
 
     final Socket socket;
     protected volatile boolean active;

@@ -1,47 +1,285 @@
 package dev.userpoll.transport;
 
+import dev.userpoll.transport.internal.Native;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
-import io.netty.channel.DefaultChannelConfig;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.MessageSizeEstimator;
 import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.ServerChannelRecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.ServerSocketChannelConfig;
 import io.netty.channel.unix.Socket;
 import io.netty.util.NetUtil;
 
 import java.io.IOException;
+import java.util.Map;
 
-/** TEMPORARY minimal config; replaced by the full one. */
-public final class UserpollServerSocketChannelConfig extends DefaultChannelConfig implements ServerSocketChannelConfig {
-    private final Socket socket;
-    private final Runnable autoReadCleared;
+import static io.netty.channel.ChannelOption.SO_BACKLOG;
+import static io.netty.channel.ChannelOption.SO_RCVBUF;
+import static io.netty.channel.ChannelOption.SO_REUSEADDR;
+import static io.netty.util.internal.ObjectUtil.checkPositiveOrZero;
+
+/**
+ * Configuration of a userpoll TCP listening channel: every {@link ServerSocketChannelConfig} option plus
+ * {@link UserpollChannelOption#SO_REUSEPORT}, {@link UserpollChannelOption#TCP_FASTOPEN} and
+ * {@link UserpollChannelOption#TCP_DEFER_ACCEPT}. {@code SO_REUSEADDR} is switched on at construction, as
+ * {@code java.nio} and Netty do. Accepting reads "messages" (connections), so the read allocator is Netty's
+ * {@link ServerChannelRecvByteBufAllocator}.
+ */
+public final class UserpollServerSocketChannelConfig extends UserpollChannelConfig
+        implements ServerSocketChannelConfig {
     private volatile int backlog = NetUtil.SOMAXCONN;
+    private volatile int tcpFastopen;
 
-    UserpollServerSocketChannelConfig(Channel channel, Socket socket, Runnable autoReadCleared) {
-        super(channel);
-        this.socket = socket;
-        this.autoReadCleared = autoReadCleared;
-        try { socket.setReuseAddress(true); } catch (IOException ignore) { }
+    /**
+     * @param channel the listening channel this configures
+     * @param socket its socket
+     * @param autoReadCleared run when {@code autoRead} is switched off
+     */
+    public UserpollServerSocketChannelConfig(Channel channel, Socket socket, Runnable autoReadCleared) {
+        super(channel, socket, autoReadCleared, new ServerChannelRecvByteBufAllocator());
+        setReuseAddress(true);
     }
 
-    @Override protected void autoReadCleared() { autoReadCleared.run(); }
-    @Override public int getBacklog() { return backlog; }
-    @Override public ServerSocketChannelConfig setBacklog(int b) { backlog = b; return this; }
-    @Override public boolean isReuseAddress() { try { return socket.isReuseAddress(); } catch (IOException e) { throw new ChannelException(e); } }
-    @Override public ServerSocketChannelConfig setReuseAddress(boolean b) { try { socket.setReuseAddress(b); } catch (IOException e) { throw new ChannelException(e); } return this; }
-    @Override public int getReceiveBufferSize() { try { return socket.getReceiveBufferSize(); } catch (IOException e) { throw new ChannelException(e); } }
-    @Override public ServerSocketChannelConfig setReceiveBufferSize(int i) { try { socket.setReceiveBufferSize(i); } catch (IOException e) { throw new ChannelException(e); } return this; }
-    @Override public ServerSocketChannelConfig setPerformancePreferences(int a, int b, int c) { return this; }
-    @Override public ServerSocketChannelConfig setConnectTimeoutMillis(int i) { super.setConnectTimeoutMillis(i); return this; }
-    @Override @Deprecated public ServerSocketChannelConfig setMaxMessagesPerRead(int i) { super.setMaxMessagesPerRead(i); return this; }
-    @Override public ServerSocketChannelConfig setWriteSpinCount(int i) { super.setWriteSpinCount(i); return this; }
-    @Override public ServerSocketChannelConfig setAllocator(ByteBufAllocator a) { super.setAllocator(a); return this; }
-    @Override public ServerSocketChannelConfig setRecvByteBufAllocator(RecvByteBufAllocator a) { super.setRecvByteBufAllocator(a); return this; }
-    @Override public ServerSocketChannelConfig setAutoRead(boolean b) { super.setAutoRead(b); return this; }
-    @Override public ServerSocketChannelConfig setMessageSizeEstimator(MessageSizeEstimator e) { super.setMessageSizeEstimator(e); return this; }
-    @Override public ServerSocketChannelConfig setWriteBufferWaterMark(WriteBufferWaterMark w) { super.setWriteBufferWaterMark(w); return this; }
-    @Override public ServerSocketChannelConfig setWriteBufferHighWaterMark(int i) { super.setWriteBufferHighWaterMark(i); return this; }
-    @Override public ServerSocketChannelConfig setWriteBufferLowWaterMark(int i) { super.setWriteBufferLowWaterMark(i); return this; }
+    @Override
+    public Map<ChannelOption<?>, Object> getOptions() {
+        return getOptions(super.getOptions(), SO_RCVBUF, SO_REUSEADDR, SO_BACKLOG,
+                UserpollChannelOption.SO_REUSEPORT, UserpollChannelOption.TCP_FASTOPEN,
+                UserpollChannelOption.TCP_DEFER_ACCEPT);
+    }
+
+    @SuppressWarnings("unchecked")
+    @Override
+    public <T> T getOption(ChannelOption<T> option) {
+        if (option == SO_RCVBUF) {
+            return (T) Integer.valueOf(getReceiveBufferSize());
+        }
+        if (option == SO_REUSEADDR) {
+            return (T) Boolean.valueOf(isReuseAddress());
+        }
+        if (option == SO_BACKLOG) {
+            return (T) Integer.valueOf(getBacklog());
+        }
+        if (option == UserpollChannelOption.SO_REUSEPORT) {
+            return (T) Boolean.valueOf(isReusePort());
+        }
+        if (option == UserpollChannelOption.TCP_FASTOPEN) {
+            return (T) Integer.valueOf(getTcpFastopen());
+        }
+        if (option == UserpollChannelOption.TCP_DEFER_ACCEPT) {
+            return (T) Integer.valueOf(getTcpDeferAccept());
+        }
+        return super.getOption(option);
+    }
+
+    @Override
+    public <T> boolean setOption(ChannelOption<T> option, T value) {
+        validate(option, value);
+        if (option == SO_RCVBUF) {
+            setReceiveBufferSize((Integer) value);
+        } else if (option == SO_REUSEADDR) {
+            setReuseAddress((Boolean) value);
+        } else if (option == SO_BACKLOG) {
+            setBacklog((Integer) value);
+        } else if (option == UserpollChannelOption.SO_REUSEPORT) {
+            setReusePort((Boolean) value);
+        } else if (option == UserpollChannelOption.TCP_FASTOPEN) {
+            setTcpFastopen((Integer) value);
+        } else if (option == UserpollChannelOption.TCP_DEFER_ACCEPT) {
+            setTcpDeferAccept((Integer) value);
+        } else {
+            return super.setOption(option, value);
+        }
+        return true;
+    }
+
+    /** The {@code listen(2)} backlog the channel passes at bind; kept in user space. */
+    @Override
+    public int getBacklog() {
+        return backlog;
+    }
+
+    @Override
+    public UserpollServerSocketChannelConfig setBacklog(int backlog) {
+        this.backlog = checkPositiveOrZero(backlog, "backlog");
+        return this;
+    }
+
+    @Override
+    public boolean isReuseAddress() {
+        try {
+            return socket().isReuseAddress();
+        } catch (IOException e) {
+            throw new ChannelException(e);
+        }
+    }
+
+    @Override
+    public UserpollServerSocketChannelConfig setReuseAddress(boolean reuseAddress) {
+        try {
+            socket().setReuseAddress(reuseAddress);
+        } catch (IOException e) {
+            throw new ChannelException(e);
+        }
+        return this;
+    }
+
+    /** {@code SO_RCVBUF} of the listener, which accepted sockets inherit. */
+    @Override
+    public int getReceiveBufferSize() {
+        try {
+            return socket().getReceiveBufferSize();
+        } catch (IOException e) {
+            throw new ChannelException(e);
+        }
+    }
+
+    @Override
+    public UserpollServerSocketChannelConfig setReceiveBufferSize(int receiveBufferSize) {
+        try {
+            socket().setReceiveBufferSize(receiveBufferSize);
+        } catch (IOException e) {
+            throw new ChannelException(e);
+        }
+        return this;
+    }
+
+    /** Accepted and ignored, as by Netty's native transports: Linux has no such option. */
+    @Override
+    public UserpollServerSocketChannelConfig setPerformancePreferences(int connectionTime, int latency,
+                                                                       int bandwidth) {
+        return this;
+    }
+
+    /** {@code SO_REUSEPORT}: several listeners share one port; set it before bind. */
+    public boolean isReusePort() {
+        try {
+            return socket().isReusePort();
+        } catch (IOException e) {
+            throw new ChannelException(e);
+        }
+    }
+
+    public UserpollServerSocketChannelConfig setReusePort(boolean reusePort) {
+        try {
+            socket().setReusePort(reusePort);
+        } catch (IOException e) {
+            throw new ChannelException(e);
+        }
+        return this;
+    }
+
+    /**
+     * The {@code TCP_FASTOPEN} queue length last set (0: server-side fast open off).
+     *
+     * @see <a href="https://tools.ietf.org/html/rfc7413#appendix-A.2">RFC 7413 Passive Open</a>
+     */
+    public int getTcpFastopen() {
+        return tcpFastopen;
+    }
+
+    /**
+     * Allows up to {@code pendingFastOpenRequests} fast-open connections not yet accepted. Applied to the fd at once
+     * (the kernel takes it before or after {@code listen}); whether fast open then happens also depends on the server
+     * bit of {@code net.ipv4.tcp_fastopen}.
+     */
+    public UserpollServerSocketChannelConfig setTcpFastopen(int pendingFastOpenRequests) {
+        checkPositiveOrZero(pendingFastOpenRequests, "pendingFastOpenRequests");
+        // 0 on a socket that never had it is the kernel's default already: no need to ask.
+        if (pendingFastOpenRequests > 0 || tcpFastopen > 0) {
+            setIntOpt(Native.IPPROTO_TCP, Native.TCP_FASTOPEN, pendingFastOpenRequests);
+        }
+        tcpFastopen = pendingFastOpenRequests;
+        return this;
+    }
+
+    /** {@code TCP_DEFER_ACCEPT} in seconds, as the kernel rounded it (to its SYN-ACK retransmission steps). */
+    public int getTcpDeferAccept() {
+        return getIntOpt(Native.IPPROTO_TCP, Native.TCP_DEFER_ACCEPT);
+    }
+
+    /** @param seconds how long an accepted connection may wait for its first data before it is reported */
+    public UserpollServerSocketChannelConfig setTcpDeferAccept(int seconds) {
+        setIntOpt(Native.IPPROTO_TCP, Native.TCP_DEFER_ACCEPT, seconds);
+        return this;
+    }
+
+    // ---- covariant ChannelConfig setters
+
+    @Override
+    public UserpollServerSocketChannelConfig setConnectTimeoutMillis(int connectTimeoutMillis) {
+        super.setConnectTimeoutMillis(connectTimeoutMillis);
+        return this;
+    }
+
+    @Override
+    @Deprecated
+    public UserpollServerSocketChannelConfig setMaxMessagesPerRead(int maxMessagesPerRead) {
+        super.setMaxMessagesPerRead(maxMessagesPerRead);
+        return this;
+    }
+
+    @Override
+    public UserpollServerSocketChannelConfig setMaxMessagesPerWrite(int maxMessagesPerWrite) {
+        super.setMaxMessagesPerWrite(maxMessagesPerWrite);
+        return this;
+    }
+
+    @Override
+    public UserpollServerSocketChannelConfig setWriteSpinCount(int writeSpinCount) {
+        super.setWriteSpinCount(writeSpinCount);
+        return this;
+    }
+
+    @Override
+    public UserpollServerSocketChannelConfig setAllocator(ByteBufAllocator allocator) {
+        super.setAllocator(allocator);
+        return this;
+    }
+
+    @Override
+    public UserpollServerSocketChannelConfig setRecvByteBufAllocator(RecvByteBufAllocator allocator) {
+        super.setRecvByteBufAllocator(allocator);
+        return this;
+    }
+
+    @Override
+    public UserpollServerSocketChannelConfig setAutoRead(boolean autoRead) {
+        super.setAutoRead(autoRead);
+        return this;
+    }
+
+    @Override
+    public UserpollServerSocketChannelConfig setAutoClose(boolean autoClose) {
+        super.setAutoClose(autoClose);
+        return this;
+    }
+
+    @Override
+    @Deprecated
+    public UserpollServerSocketChannelConfig setWriteBufferHighWaterMark(int writeBufferHighWaterMark) {
+        super.setWriteBufferHighWaterMark(writeBufferHighWaterMark);
+        return this;
+    }
+
+    @Override
+    @Deprecated
+    public UserpollServerSocketChannelConfig setWriteBufferLowWaterMark(int writeBufferLowWaterMark) {
+        super.setWriteBufferLowWaterMark(writeBufferLowWaterMark);
+        return this;
+    }
+
+    @Override
+    public UserpollServerSocketChannelConfig setWriteBufferWaterMark(WriteBufferWaterMark writeBufferWaterMark) {
+        super.setWriteBufferWaterMark(writeBufferWaterMark);
+        return this;
+    }
+
+    @Override
+    public UserpollServerSocketChannelConfig setMessageSizeEstimator(MessageSizeEstimator estimator) {
+        super.setMessageSizeEstimator(estimator);
+        return this;
+    }
 }

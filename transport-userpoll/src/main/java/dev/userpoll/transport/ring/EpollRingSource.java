@@ -1,23 +1,276 @@
 package dev.userpoll.transport.ring;
 
+import dev.userpoll.transport.internal.Native;
+
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
-/** Placeholder: being written. */
+/**
+ * A plain edge-triggered epoll set: the source where no kernel-written ring exists, and the control
+ * arm of every benchmark. Events are copied out of the kernel by {@code epoll_pwait2}/{@code epoll_wait}
+ * into one native array, read from Java; nothing is shared with the kernel between calls.
+ * <p>{@link #park} keeps the events its wait returned for the next {@link #drain}, so a loop that
+ * parks then drains makes one system call for the batch, as Netty's epoll loop does.
+ */
 public final class EpollRingSource implements RingSource {
-    static Throwable probe() {
-        return new UnsupportedOperationException("EpollRingSource is not implemented yet");
-    }
+    /** Most events one epoll_wait call returns, whatever ring size the caller asks for. */
+    static final int MAX_EVENTS = 65_536;
+    /** Data word of the wakeup eventfd: no registration has fd -1, so it never looks current. */
+    private static final long WAKEUP_DATA = -1L;
 
+    private static final AtomicIntegerFieldUpdater<EpollRingSource> WAKEUP_PENDING =
+            AtomicIntegerFieldUpdater.newUpdater(EpollRingSource.class, "wakeupPending");
+
+    /** Set once epoll_pwait2 was refused (Linux before 5.11, or a seccomp filter that predates it). */
+    private static volatile boolean pwait2Missing;
+
+    private final int epfd;
+    private final int eventFd;
+    private final MappedMemory eventArray;
+    private final int maxEvents;
+    private final int eventSize = Native.SIZEOF_EPOLL_EVENT;
+    private final int dataOffset = Native.OFFSETOF_EPOLL_DATA;
+    private final FdRegistrations registrations = new FdRegistrations();
+    private final Object closeLock = new Object();
+
+    private boolean usePwait2;
+    /** Events the last park() took from the kernel, at the start of the array, not delivered yet. */
+    private int parked;
+    /** drain() consumed a wakeup: the next park() must return at once. */
+    private boolean wakeupSeen;
+    /** Written under closeLock (wakeup() reads it there); the loop thread also reads it plainly. */
+    private boolean closed;
+    /** 1 while a wakeup write is in the eventfd and not yet consumed by the loop. */
+    private volatile int wakeupPending;
+
+    /**
+     * @param ringSize how many events one epoll_wait returns at most (capped at {@value #MAX_EVENTS});
+     *                 more ready fds take more calls within the same {@link #drain}
+     */
     public EpollRingSource(int ringSize) throws IOException {
-        throw new UnsupportedOperationException("EpollRingSource is not implemented yet");
+        this(ringSize, true);
     }
 
-    @Override public RingSourceKind kind() { throw new UnsupportedOperationException(); }
-    @Override public void register(int fd, int events, long token) { throw new UnsupportedOperationException(); }
-    @Override public void deregister(int fd) { throw new UnsupportedOperationException(); }
-    @Override public int drain(ReadyHandler handler) { throw new UnsupportedOperationException(); }
-    @Override public boolean hasReady() { return false; }
-    @Override public void park(long timeoutNanos) { throw new UnsupportedOperationException(); }
-    @Override public void wakeup() { }
-    @Override public void close() { }
+    /** {@code usePwait2 == false} forces the millisecond epoll_wait path (tests). */
+    EpollRingSource(int ringSize, boolean usePwait2) throws IOException {
+        if (ringSize <= 0) {
+            throw new IllegalArgumentException("ringSize: " + ringSize + " (expected: > 0)");
+        }
+        int size = Math.min(ringSize, MAX_EVENTS);
+        int ep = -1;
+        int ev = -1;
+        MappedMemory memory = null;
+        try {
+            ep = Errno.check("epoll_create1", Native.epollCreate());
+            ev = Errno.check("eventfd", Native.eventFd());
+            Errno.check("epoll_ctl(ADD, eventfd)",
+                    Native.epollCtl(ep, Native.EPOLL_CTL_ADD, ev, Native.EPOLLIN | Native.EPOLLET, WAKEUP_DATA));
+            memory = MappedMemory.allocate((long) size * Native.SIZEOF_EPOLL_EVENT);
+        } catch (IOException | RuntimeException | Error e) {
+            if (ev >= 0) {
+                Native.close(ev);
+            }
+            if (ep >= 0) {
+                Native.close(ep);
+            }
+            throw e;
+        }
+        this.epfd = ep;
+        this.eventFd = ev;
+        this.eventArray = memory;
+        this.maxEvents = size;
+        this.usePwait2 = usePwait2 && !pwait2Missing;
+    }
+
+    /** {@code null} when an epoll set can be created here, else why not. */
+    static Throwable probe() {
+        int fd = Native.epollCreate();
+        if (fd < 0) {
+            return Errno.ioException("epoll_create1", fd);
+        }
+        Native.close(fd);
+        return null;
+    }
+
+    @Override
+    public RingSourceKind kind() {
+        return RingSourceKind.EPOLL;
+    }
+
+    @Override
+    public void register(int fd, int events, long token) throws IOException {
+        checkOpen();
+        long data = registrations.add(fd, token);
+        int res = Native.epollCtl(epfd, Native.EPOLL_CTL_ADD, fd, events | Native.EPOLLET, data);
+        if (res < 0) {
+            registrations.remove(fd);
+            throw Errno.ioException("epoll_ctl(ADD, fd " + fd + ')', res);
+        }
+    }
+
+    @Override
+    public void deregister(int fd) throws IOException {
+        // Dropped from the table first: an event already copied out (parked or mid-batch) is no longer current.
+        if (registrations.remove(fd) == -1 || closed) {
+            return;
+        }
+        int res = Native.epollCtl(epfd, Native.EPOLL_CTL_DEL, fd, 0, 0);
+        // ENOENT/EBADF: the fd was closed first, and the last close already took the file out of the set.
+        if (res < 0 && res != -Native.ENOENT && res != -Native.EBADF) {
+            throw Errno.ioException("epoll_ctl(DEL, fd " + fd + ')', res);
+        }
+    }
+
+    @Override
+    public int drain(ReadyHandler handler) {
+        if (closed) {
+            return 0;
+        }
+        int delivered = 0;
+        int n = parked;
+        if (n > 0) {
+            parked = 0;
+            delivered = deliver(handler, n);
+        }
+        // A full array may mean more is ready. The bound covers everything ready when drain started
+        // (plus the wakeup), so fds that turn ready again while the handler runs cannot hold the loop here.
+        for (int rounds = registrations.size() / maxEvents + 2; rounds > 0 && !closed; rounds--) {
+            n = Native.epollWait(epfd, eventArray.address(), maxEvents, 0);
+            if (n <= 0) {
+                break;
+            }
+            delivered += deliver(handler, n);
+            if (n < maxEvents) {
+                break;
+            }
+        }
+        return delivered;
+    }
+
+    private int deliver(ReadyHandler handler, int n) {
+        int delivered = 0;
+        for (int i = 0, offset = 0; i < n; i++, offset += eventSize) {
+            if (closed) { // the handler closed the source: the array is unmapped
+                break;
+            }
+            long data = eventArray.getLong(offset + dataOffset);
+            if (data == WAKEUP_DATA) {
+                consumeWakeup();
+                wakeupSeen = true;
+                continue;
+            }
+            // Checked per event: the handler may have ended or replaced this registration earlier in the batch.
+            if (registrations.isCurrent(data)) {
+                handler.ready(registrations.token(data), eventArray.getInt(offset));
+                delivered++;
+            }
+        }
+        return delivered;
+    }
+
+    @Override
+    public boolean hasReady() {
+        return parked > 0;
+    }
+
+    @Override
+    public void park(long timeoutNanos) throws IOException {
+        checkOpen();
+        if (parked > 0 || wakeupSeen || timeoutNanos == 0) {
+            wakeupSeen = false;
+            return;
+        }
+        int n;
+        if (usePwait2) {
+            n = Native.epollPwait2(epfd, eventArray.address(), maxEvents, timeoutNanos);
+            if (n == -Native.ENOSYS || n == -Native.EPERM) {
+                usePwait2 = false;
+                pwait2Missing = true;
+                n = Native.epollWait(epfd, eventArray.address(), maxEvents, timeoutMillis(timeoutNanos));
+            }
+        } else {
+            n = Native.epollWait(epfd, eventArray.address(), maxEvents, timeoutMillis(timeoutNanos));
+        }
+        if (n > 0) {
+            parked = removeWakeup(n);
+        } else if (n < 0 && n != -Native.EINTR) {
+            throw Errno.ioException(usePwait2 ? "epoll_pwait2" : "epoll_wait", n);
+        }
+    }
+
+    /**
+     * Consumes the wakeup event if the wait returned it (at most one: it is one epoll item), moving the
+     * last event into its slot; returns how many events are left.
+     */
+    private int removeWakeup(int n) {
+        for (int i = 0, offset = 0; i < n; i++, offset += eventSize) {
+            if (eventArray.getLong(offset + dataOffset) == WAKEUP_DATA) {
+                // Consumed here, before park returns: a wakeup() from now on must end the next park.
+                consumeWakeup();
+                int last = (n - 1) * eventSize;
+                if (offset != last) {
+                    eventArray.putInt(offset, eventArray.getInt(last));
+                    eventArray.putLong(offset + dataOffset, eventArray.getLong(last + dataOffset));
+                }
+                return n - 1;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * The loop saw the eventfd's edge. The counter is read before wakeupPending is cleared: a wakeup()
+     * that finds it still set is covered by the edge being consumed now; one that finds it clear
+     * writes again, which makes a new edge (a read after that write could hide it from epoll).
+     */
+    private void consumeWakeup() {
+        Native.eventFdRead(eventFd);
+        wakeupPending = 0;
+    }
+
+    @Override
+    public void wakeup() {
+        // One eventfd write per loop cycle: until the loop consumes it, it stands for every later wakeup.
+        if (wakeupPending == 0 && WAKEUP_PENDING.compareAndSet(this, 0, 1)) {
+            synchronized (closeLock) { // never write to an eventfd number that close() gave back
+                if (!closed) {
+                    Native.eventFdWrite(eventFd, 1L);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (closeLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            parked = 0;
+            Native.close(eventFd);
+            Native.close(epfd);
+            eventArray.close();
+        }
+    }
+
+    private void checkOpen() throws IOException {
+        if (closed) {
+            throw new IOException("epoll ring source is closed");
+        }
+    }
+
+    /** epoll_wait's millisecond timeout for {@code nanos}, rounded up so that a deadline is never early. */
+    static int timeoutMillis(long nanos) {
+        if (nanos < 0) {
+            return -1;
+        }
+        long millis = nanos / 1_000_000 + (nanos % 1_000_000 == 0 ? 0 : 1);
+        return (int) Math.min(millis, Integer.MAX_VALUE);
+    }
+
+    @Override
+    public String toString() {
+        return "EpollRingSource(epfd " + epfd + ", " + registrations.size() + " fds, " + maxEvents + " events/call)";
+    }
 }

@@ -1,23 +1,433 @@
 package dev.userpoll.transport.ring;
 
+import dev.userpoll.transport.internal.Native;
+import io.netty.util.internal.SystemPropertyUtil;
+
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
-/** Placeholder: being written. */
+import static dev.userpoll.transport.ring.UserpollRingLayout.EPOLL_CLOEXEC;
+import static dev.userpoll.transport.ring.UserpollRingLayout.EPOLL_USERPOLL;
+import static dev.userpoll.transport.ring.UserpollRingLayout.HEADER_LENGTH_OFFSET;
+import static dev.userpoll.transport.ring.UserpollRingLayout.INDEX_LENGTH_OFFSET;
+import static dev.userpoll.transport.ring.UserpollRingLayout.MAGIC_OFFSET;
+import static dev.userpoll.transport.ring.UserpollRingLayout.MAX_ITEMS;
+import static dev.userpoll.transport.ring.UserpollRingLayout.MAX_ITEMS_NR_OFFSET;
+
+/**
+ * The {@link RingSource} of a kernel carrying EPOLL_USERPOLL: the kernel writes readiness into a
+ * ring mmap'd from the epoll fd, {@link #drain} reads it with plain loads
+ * ({@link UserpollRingConsumer}), and the loop enters the kernel only to sleep
+ * ({@code epoll_wait(epfd, NULL, 0, timeout)}: {@code ESTALE} when the ring holds entries).
+ * <p>Detection (DESIGN.md section 2): {@code epoll_create2} was never merged, and its numbers are other
+ * syscalls on mainline (428 {@code open_tree}, 437 {@code openat2}). It is called only with arguments
+ * those reject without side effects (flags {@code EPOLL_USERPOLL|EPOLL_CLOEXEC} as their dfd, a size of
+ * {@value #PROBE_SIZE} as their path pointer: {@code EFAULT}; zeroed other registers: {@code openat2}
+ * fails {@code usize == 0} with {@code EINVAL}), and an fd it returns is used only once proven to be
+ * an eventpoll ({@code /proc/self/fd/N}) whose first page carries the header magic. Properties:
+ * {@value #SYSCALL_PROPERTY} (an integer: try only that number) and {@value #PROTOCOL_PROPERTY}
+ * ({@code v3}|{@code v5}; default: v3 for 428, v5 for 437).
+ * <p>Sleeping with a deadline: {@code epoll_wait} counts milliseconds, so a deadline is rounded up to
+ * the next millisecond, which is early never and late by less than 10% from 10 ms on. Below 10 ms a
+ * deadline that is not a whole number of milliseconds arms a timerfd registered in the same ring with
+ * the exact nanoseconds and sleeps without a timeout (one extra syscall, only for short sleeps, which
+ * scheduled tasks need precise). A timer left armed by a park that ended early fires into the ring
+ * later and costs at most one spurious wakeup. {@link #wakeup()} writes an eventfd registered in the
+ * same ring. Neither internal fd is ever delivered to a handler.
+ */
 public final class UserpollRing implements RingSource {
-    static Throwable probe() {
-        return new UnsupportedOperationException("UserpollRing is not implemented yet");
-    }
+    /** System property: the syscall number of {@code epoll_create2} to use instead of trying 428, then 437. */
+    public static final String SYSCALL_PROPERTY = "dev.userpoll.epollCreate2.syscall";
+    /** System property: {@code v3} or {@code v5}, the ring protocol, instead of deriving it from the number. */
+    public static final String PROTOCOL_PROPERTY = "dev.userpoll.protocol";
 
+    /** Size passed while probing: below any mappable address, so {@code open_tree} gets EFAULT. */
+    static final int PROBE_SIZE = 16;
+    /** Deadlines shorter than this that are not whole milliseconds use the timerfd. */
+    static final long TIMERFD_BELOW_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+    private static final String EVENTPOLL_LINK = "anon_inode:[eventpoll]";
+    /** Data words of the internal fds: fd -1 and -2, which no registration can carry. */
+    private static final long WAKEUP_DATA = FdRegistrations.dataWord(-1, 0);
+    private static final long TIMER_DATA = FdRegistrations.dataWord(-2, 0);
+    private static final long NANOS_PER_MILLI = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private static volatile Detected detected;
+
+    private final int epfd;
+    private final MappedMemory header;
+    private final MappedMemory index;
+    private final UserpollRingConsumer consumer;
+    private final FdRegistrations registrations = new FdRegistrations();
+    private final int eventFd;
+    private final int timerFd;
+    /** Drain's view of the caller's handler; a field so that drain does not allocate a lambda. */
+    private final ReadyHandler dispatcher = this::dispatch;
+    private ReadyHandler handler;
+    private int delivered;
+    /** The wakeup eventfd's entry was drained: the next park must not sleep. */
+    private boolean wakeupDrained;
+    private volatile boolean closed;
+
+    /**
+     * Opens a userpoll epoll with room for {@code ringSize} registrations (plus the two internal fds),
+     * rounded up by the kernel to a power of two, at most {@value UserpollRingLayout#MAX_ITEMS}.
+     */
     public UserpollRing(int ringSize) throws IOException {
-        throw new UnsupportedOperationException("UserpollRing is not implemented yet");
+        Detected d = detected();
+        int size = (int) Math.min(MAX_ITEMS, Math.max(1L, (long) ringSize + 2));
+        Opened opened = Opened.open(d.syscallNumber, size);
+        int efd = -1;
+        int tfd = -1;
+        try {
+            efd = Errno.check("eventfd", Native.eventFd());
+            tfd = Errno.check("timerfd_create", Native.timerFd());
+            ctlAdd(opened.epfd, efd, Native.EPOLLIN, WAKEUP_DATA, "eventfd");
+            ctlAdd(opened.epfd, tfd, Native.EPOLLIN, TIMER_DATA, "timerfd");
+            consumer = new UserpollRingConsumer(opened.header, opened.index, d.protocol);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(tfd);
+            closeQuietly(efd);
+            opened.close();
+            throw e instanceof IOException ? (IOException) e : new IOException(e.getMessage(), e);
+        }
+        epfd = opened.epfd;
+        header = opened.header;
+        index = opened.index;
+        eventFd = efd;
+        timerFd = tfd;
     }
 
-    @Override public RingSourceKind kind() { throw new UnsupportedOperationException(); }
-    @Override public void register(int fd, int events, long token) { throw new UnsupportedOperationException(); }
-    @Override public void deregister(int fd) { throw new UnsupportedOperationException(); }
-    @Override public int drain(ReadyHandler handler) { throw new UnsupportedOperationException(); }
-    @Override public boolean hasReady() { return false; }
-    @Override public void park(long timeoutNanos) { throw new UnsupportedOperationException(); }
-    @Override public void wakeup() { }
-    @Override public void close() { }
+    /** Why this machine has no usable EPOLL_USERPOLL, or {@code null}; runs the detection afresh. */
+    static Throwable probe() {
+        try {
+            detected = detect();
+            return null;
+        } catch (UnsupportedOperationException e) {
+            return e;
+        }
+    }
+
+    /** The protocol this ring speaks (v3 or v5). */
+    public UserpollProtocol protocol() {
+        return consumer.protocol();
+    }
+
+    @Override
+    public RingSourceKind kind() {
+        return RingSourceKind.USERPOLL;
+    }
+
+    @Override
+    public void register(int fd, int events, long token) throws IOException {
+        long data = registrations.add(fd, token);
+        int res = Native.epollCtl(epfd, Native.EPOLL_CTL_ADD, fd, events | Native.EPOLLET, data);
+        if (res < 0) {
+            registrations.remove(fd);
+            if (res == -Native.ENOSPC) {
+                throw new IOException("epoll_ctl(ADD, fd " + fd + ") failed with ENOSPC: all "
+                        + consumer.maxItems() + " items of the userpoll ring are in use");
+            }
+            throw Errno.ioException("epoll_ctl(ADD, fd " + fd + ")", res);
+        }
+    }
+
+    @Override
+    public void deregister(int fd) throws IOException {
+        if (registrations.remove(fd) == -1) {
+            return;
+        }
+        // The kernel marks a queued entry EPOLLREMOVED; the table already drops its data word too.
+        int res = Native.epollCtl(epfd, Native.EPOLL_CTL_DEL, fd, 0, 0);
+        if (res < 0 && res != -Native.ENOENT && res != -Native.EBADF) {
+            throw Errno.ioException("epoll_ctl(DEL, fd " + fd + ")", res);
+        }
+    }
+
+    @Override
+    public int drain(ReadyHandler handler) {
+        this.handler = handler;
+        delivered = 0;
+        try {
+            consumer.drain(dispatcher);
+        } finally {
+            this.handler = null;
+        }
+        return delivered;
+    }
+
+    private void dispatch(long data, int events) {
+        if (data == WAKEUP_DATA) {
+            wakeupDrained = true;
+        } else if (data != TIMER_DATA && registrations.isCurrent(data)) {
+            delivered++;
+            handler.ready(registrations.token(data), events);
+        }
+    }
+
+    /** {@code head != tail}; true also while only internal or stale entries remain (drain then delivers 0). */
+    @Override
+    public boolean hasReady() {
+        return consumer.hasEntries();
+    }
+
+    @Override
+    public void park(long timeoutNanos) throws IOException {
+        if (wakeupDrained) {
+            wakeupDrained = false;
+            return;
+        }
+        if (timeoutNanos == 0 || consumer.hasEntries()) {
+            return;
+        }
+        int timeoutMillis;
+        if (timeoutNanos < 0) {
+            timeoutMillis = -1;
+        } else if (timeoutNanos < TIMERFD_BELOW_NANOS && timeoutNanos % NANOS_PER_MILLI != 0) {
+            Errno.check("timerfd_settime", Native.timerFdSetTime(timerFd, timeoutNanos));
+            timeoutMillis = -1;
+        } else {
+            long millis = (timeoutNanos + NANOS_PER_MILLI - 1) / NANOS_PER_MILLI;
+            timeoutMillis = (int) Math.min(Integer.MAX_VALUE, millis);
+        }
+        // NULL/0: a userpoll epfd only sleeps; -ESTALE means the ring has entries.
+        int res = Native.epollWait(epfd, 0, 0, timeoutMillis);
+        if (res < 0 && res != -Native.ESTALE && res != -Native.EINTR) {
+            throw Errno.ioException("epoll_wait(userpoll epfd " + epfd + ")", res);
+        }
+    }
+
+    @Override
+    public void wakeup() {
+        if (!closed) {
+            Native.eventFdWrite(eventFd, 1);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        index.close();
+        header.close();
+        Native.close(timerFd);
+        Native.close(eventFd);
+        Native.close(epfd);
+    }
+
+    // ---- detection and mapping
+
+    private static Detected detected() throws IOException {
+        Detected d = detected;
+        if (d == null) {
+            try {
+                detected = d = detect();
+            } catch (UnsupportedOperationException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+        }
+        return d;
+    }
+
+    /** Finds the working {@code epoll_create2}; throws naming every attempt and what it lacked. */
+    static Detected detect() {
+        String forcedProtocol = SystemPropertyUtil.get(PROTOCOL_PROPERTY);
+        UserpollProtocol protocolOverride = null;
+        if (forcedProtocol != null) {
+            try {
+                protocolOverride = UserpollProtocol.parse(forcedProtocol);
+            } catch (IllegalArgumentException e) {
+                throw new UnsupportedOperationException("-D" + PROTOCOL_PROPERTY + ": " + e.getMessage());
+            }
+        }
+        int[] candidates;
+        String forcedSyscall = SystemPropertyUtil.get(SYSCALL_PROPERTY);
+        if (forcedSyscall != null) {
+            try {
+                candidates = new int[] {Integer.parseInt(forcedSyscall.trim())};
+            } catch (NumberFormatException e) {
+                throw new UnsupportedOperationException("-D" + SYSCALL_PROPERTY + "=" + forcedSyscall
+                        + " is not a syscall number");
+            }
+        } else {
+            candidates = new int[] {UserpollRingLayout.SYSCALL_EPOLL_CREATE2_V3,
+                    UserpollRingLayout.SYSCALL_EPOLL_CREATE2_V5};
+        }
+        StringBuilder attempts = new StringBuilder();
+        for (int nr : candidates) {
+            UserpollProtocol protocol = protocolOverride != null ? protocolOverride : UserpollProtocol.ofSyscall(nr);
+            if (attempts.length() > 0) {
+                attempts.append("; ");
+            }
+            attempts.append("epoll_create2 (syscall ").append(nr).append(mainlineName(nr)).append(')');
+            if (protocol == null) {
+                attempts.append(": no protocol known for this number, set -D").append(PROTOCOL_PROPERTY)
+                        .append("=v3|v5");
+                continue;
+            }
+            try {
+                Opened.open(nr, PROBE_SIZE).close();
+                return new Detected(nr, protocol);
+            } catch (IOException e) {
+                attempts.append(' ').append(e.getMessage());
+            }
+        }
+        throw new UnsupportedOperationException("EPOLL_USERPOLL is not supported by this kernel ("
+                + System.getProperty("os.name") + ' ' + System.getProperty("os.version") + "): " + attempts);
+    }
+
+    private static String mainlineName(int nr) {
+        if (nr == UserpollRingLayout.SYSCALL_EPOLL_CREATE2_V3) {
+            return ", open_tree on mainline";
+        }
+        if (nr == UserpollRingLayout.SYSCALL_EPOLL_CREATE2_V5) {
+            return ", openat2 on mainline";
+        }
+        return "";
+    }
+
+    private static void ctlAdd(int epfd, int fd, int events, long data, String what) throws IOException {
+        Errno.check("epoll_ctl(ADD, " + what + ")", Native.epollCtl(epfd, Native.EPOLL_CTL_ADD, fd,
+                events | Native.EPOLLET, data));
+    }
+
+    private static void closeQuietly(int fd) {
+        if (fd >= 0) {
+            Native.close(fd);
+        }
+    }
+
+    /** Names the errnos detection can meet (values from the native library, else Linux's generic ones). */
+    static String errnoName(int errno) {
+        if (errno == Native.EFAULT) {
+            return "EFAULT";
+        }
+        if (errno == Native.EINVAL) {
+            return "EINVAL";
+        }
+        if (errno == Native.ENOSYS) {
+            return "ENOSYS";
+        }
+        if (errno == Native.EPERM) {
+            return "EPERM";
+        }
+        if (errno == Native.ENOMEM) {
+            return "ENOMEM";
+        }
+        if (errno == Native.EBADF) {
+            return "EBADF";
+        }
+        if (errno == Native.ENOENT) {
+            return "ENOENT";
+        }
+        switch (errno) {
+            case 6:
+                return "ENXIO";
+            case 19:
+                return "ENODEV";
+            case 95:
+                return "EOPNOTSUPP";
+            case 524:
+                return "ENOTSUPP";
+            default:
+                return "errno " + errno;
+        }
+    }
+
+    /** The syscall number that proved to be {@code epoll_create2}, and the protocol to speak. */
+    static final class Detected {
+        final int syscallNumber;
+        final UserpollProtocol protocol;
+
+        Detected(int syscallNumber, UserpollProtocol protocol) {
+            this.syscallNumber = syscallNumber;
+            this.protocol = protocol;
+        }
+    }
+
+    /** A proven userpoll epoll fd with both regions mapped (USERPOLL-ABI.md, "Mapping"). */
+    private static final class Opened {
+        final int epfd;
+        final MappedMemory header;
+        final MappedMemory index;
+
+        private Opened(int epfd, MappedMemory header, MappedMemory index) {
+            this.epfd = epfd;
+            this.header = header;
+            this.index = index;
+        }
+
+        /** Calls {@code epoll_create2} at {@code nr}; closes whatever it got unless all of it is proven. */
+        static Opened open(int nr, int size) throws IOException {
+            int fd = Native.epollCreate2(nr, EPOLL_USERPOLL | EPOLL_CLOEXEC, size);
+            if (fd < 0) {
+                throw new IOException("failed with " + errnoName(-fd));
+            }
+            MappedMemory page = null;
+            MappedMemory header = null;
+            try {
+                String link = readLink(fd);
+                if (!EVENTPOLL_LINK.equals(link)) {
+                    throw new IOException("returned fd " + fd + " which is " + link + ", not " + EVENTPOLL_LINK);
+                }
+                page = map(fd, 0, Native.PAGE_SIZE, "header page");
+                int magic = page.getInt(MAGIC_OFFSET);
+                int headerLength = page.getInt(HEADER_LENGTH_OFFSET);
+                int indexLength = page.getInt(INDEX_LENGTH_OFFSET);
+                int maxItems = page.getInt(MAX_ITEMS_NR_OFFSET);
+                String wrong = UserpollRingLayout.validate(magic, headerLength, indexLength, maxItems,
+                        Native.PAGE_SIZE);
+                if (wrong != null) {
+                    throw new IOException("returned an eventpoll whose mapped header is not a userpoll header: "
+                            + wrong);
+                }
+                if (headerLength > Native.PAGE_SIZE) {
+                    page.close();
+                    page = null;
+                    header = map(fd, 0, headerLength, "header");
+                } else {
+                    header = page;
+                    page = null;
+                }
+                MappedMemory index = map(fd, headerLength, indexLength, "index ring");
+                return new Opened(fd, header, index);
+            } catch (IOException | RuntimeException e) {
+                if (page != null) {
+                    page.close();
+                }
+                if (header != null) {
+                    header.close();
+                }
+                Native.close(fd);
+                throw e;
+            }
+        }
+
+        private static MappedMemory map(int fd, long offset, int length, String what) throws IOException {
+            long addr = Native.mmap(length, Native.MAP_PROT_READ_WRITE, Native.MAP_SHARED_POPULATE, fd, offset);
+            if (addr < 0) {
+                throw new IOException("returned an eventpoll fd, but mmap of its " + what + " (offset " + offset
+                        + ", " + length + " bytes) failed with " + errnoName((int) -addr));
+            }
+            return MappedMemory.owning(addr, length);
+        }
+
+        private static String readLink(int fd) throws IOException {
+            try {
+                return Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+            } catch (IOException | UnsupportedOperationException e) {
+                throw new IOException("returned fd " + fd + " whose /proc/self/fd link cannot be read: " + e, e);
+            }
+        }
+
+        void close() {
+            index.close();
+            header.close();
+            Native.close(epfd);
+        }
+    }
 }

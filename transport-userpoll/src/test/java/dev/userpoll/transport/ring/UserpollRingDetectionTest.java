@@ -1,0 +1,157 @@
+package dev.userpoll.transport.ring;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Detection of EPOLL_USERPOLL on a kernel that may not have it: whatever the answer, no fd is left
+ * open and the mainline syscalls that share epoll_create2's numbers do nothing.
+ */
+class UserpollRingDetectionTest {
+
+    @BeforeAll
+    static void x86Linux() {
+        assertNull(RingSources.nativeUnavailabilityCause());
+        // The syscall numbers probed here are x86_64's.
+        assumeTrue("amd64".equals(System.getProperty("os.arch")), "x86_64 only: syscall numbers differ elsewhere");
+    }
+
+    @AfterEach
+    void clearProperties() {
+        System.clearProperty(UserpollRing.SYSCALL_PROPERTY);
+        System.clearProperty(UserpollRing.PROTOCOL_PROPERTY);
+    }
+
+    @Test
+    void probingLeavesNoFdOpenAndCreatesNothing() throws Exception {
+        Set<String> cwdBefore = listCwd();
+        Map<Integer, String> fdsBefore = fds();
+        for (int i = 0; i < 5; i++) {
+            UserpollRing.probe();
+        }
+        Map<Integer, String> fdsAfter = fds();
+        assertEquals(fdsBefore, fdsAfter, "fds opened by the probe stayed open");
+        assertEquals(cwdBefore, listCwd(), "the probe created something in the working directory");
+    }
+
+    @Test
+    void unavailableCauseNamesBothSyscallsAndWhatTheyAnswered() {
+        Throwable cause = UserpollRing.probe();
+        assumeTrue(cause != null, "this kernel has EPOLL_USERPOLL");
+        String message = cause.getMessage();
+        System.out.println("userpoll unavailable: " + message);
+        assertTrue(message.contains("EPOLL_USERPOLL is not supported by this kernel"), message);
+        assertTrue(message.contains(System.getProperty("os.version")), message);
+        assertTrue(message.contains("syscall 428, open_tree on mainline) failed with E"), message);
+        assertTrue(message.contains("syscall 437, openat2 on mainline) failed with E"), message);
+        assertFalse(RingSourceKind.USERPOLL.isAvailable());
+        assertNotNull(RingSourceKind.USERPOLL.unavailabilityCause());
+        IOException e = assertThrows(IOException.class, () -> new UserpollRing(64));
+        assertTrue(e.getMessage().contains("EPOLL_USERPOLL"), e.getMessage());
+    }
+
+    @Test
+    void mainlineAnswersAreHarmlessErrors() {
+        assumeTrue(UserpollRing.probe() != null, "this kernel has EPOLL_USERPOLL");
+        String message = UserpollRing.probe().getMessage();
+        // Unconfined, open_tree faults on the path pointer and openat2 rejects usize 0; a seccomp
+        // filter may answer EPERM or ENOSYS first. Never an fd.
+        assertTrue(message.matches(".*syscall 428, open_tree on mainline\\) failed with (EFAULT|EPERM|ENOSYS).*"),
+                message);
+        assertTrue(message.matches(".*syscall 437, openat2 on mainline\\) failed with (EINVAL|EPERM|ENOSYS).*"),
+                message);
+    }
+
+    @Test
+    void anFdThatIsNotAnEventpollIsClosedAndNamed() throws Exception {
+        // 253 is inotify_init on x86_64: it ignores its arguments and returns an inotify fd.
+        System.setProperty(UserpollRing.SYSCALL_PROPERTY, "253");
+        System.setProperty(UserpollRing.PROTOCOL_PROPERTY, "v5");
+        Map<Integer, String> before = fds();
+        Throwable cause = UserpollRing.probe();
+        assertEquals(before, fds());
+        assertNotNull(cause);
+        assertTrue(cause.getMessage().contains("syscall 253) returned fd")
+                && cause.getMessage().contains("inotify, not anon_inode:[eventpoll]"), cause.getMessage());
+    }
+
+    @Test
+    void anEventpollWithoutTheUserpollHeaderIsClosedAndNamed() throws Exception {
+        // 213 is epoll_create on x86_64: an ordinary eventpoll, which cannot be mmap'd.
+        System.setProperty(UserpollRing.SYSCALL_PROPERTY, "213");
+        System.setProperty(UserpollRing.PROTOCOL_PROPERTY, "v3");
+        Map<Integer, String> before = fds();
+        Throwable cause = UserpollRing.probe();
+        assertEquals(before, fds());
+        assertNotNull(cause);
+        assertTrue(cause.getMessage().contains("syscall 213) returned an eventpoll fd, but mmap of its header page"),
+                cause.getMessage());
+    }
+
+    @Test
+    void aNumberWithoutAKnownProtocolNeedsTheProtocolProperty() {
+        System.setProperty(UserpollRing.SYSCALL_PROPERTY, "213");
+        Throwable cause = UserpollRing.probe();
+        assertNotNull(cause);
+        assertTrue(cause.getMessage().contains("-D" + UserpollRing.PROTOCOL_PROPERTY), cause.getMessage());
+    }
+
+    @Test
+    void badPropertiesAreReportedAsTheCause() {
+        System.setProperty(UserpollRing.SYSCALL_PROPERTY, "four-two-eight");
+        assertTrue(UserpollRing.probe().getMessage().contains("is not a syscall number"));
+        System.clearProperty(UserpollRing.SYSCALL_PROPERTY);
+        System.setProperty(UserpollRing.PROTOCOL_PROPERTY, "v9");
+        assertTrue(UserpollRing.probe().getMessage().contains("unknown userpoll protocol"));
+    }
+
+    @Test
+    void protocolFollowsTheSyscallNumberUnlessOverridden() {
+        assertEquals(UserpollProtocol.V3, UserpollProtocol.ofSyscall(428));
+        assertEquals(UserpollProtocol.V5, UserpollProtocol.ofSyscall(437));
+        assertNull(UserpollProtocol.ofSyscall(213));
+        assertEquals(UserpollProtocol.V3, UserpollProtocol.parse(" V3 "));
+        assertEquals(UserpollProtocol.V5, UserpollProtocol.parse("v4"));
+        assertThrows(IllegalArgumentException.class, () -> UserpollProtocol.parse("v6"));
+    }
+
+    private static Map<Integer, String> fds() throws IOException {
+        Map<Integer, String> links = new TreeMap<>();
+        try (Stream<Path> list = Files.list(Path.of("/proc/self/fd"))) {
+            list.forEach(p -> {
+                try {
+                    links.put(Integer.parseInt(p.getFileName().toString()), Files.readSymbolicLink(p).toString());
+                } catch (IOException gone) {
+                    // the directory stream's own fd, closed by the time it is read
+                }
+            });
+        }
+        return links;
+    }
+
+    private static Set<String> listCwd() throws IOException {
+        try (Stream<Path> list = Files.list(Path.of("").toAbsolutePath())) {
+            Set<String> names = new TreeSet<>();
+            list.forEach(p -> names.add(p.getFileName().toString()));
+            return names;
+        }
+    }
+}

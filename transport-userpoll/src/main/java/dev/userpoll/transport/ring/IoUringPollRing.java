@@ -33,8 +33,11 @@ public final class IoUringPollRing implements RingSource {
     private static final int MAX_FLUSHES_PER_DRAIN = 8;
     private static final int MAX_SQ_ENTRIES = 256;
 
-    private static final AtomicIntegerFieldUpdater<IoUringPollRing> WAKEUP_PENDING =
-            AtomicIntegerFieldUpdater.newUpdater(IoUringPollRing.class, "wakeupPending");
+    private static final int WAKEUP_IDLE = 0;
+    private static final int WAKEUP_WRITTEN = 1;
+    private static final int WAKEUP_CLOSED = 2;
+    private static final AtomicIntegerFieldUpdater<IoUringPollRing> WAKEUP_STATE =
+            AtomicIntegerFieldUpdater.newUpdater(IoUringPollRing.class, "wakeupState");
 
     private final IoUringRingLayout layout;
     private final int ringFd;
@@ -63,8 +66,11 @@ public final class IoUringPollRing implements RingSource {
     private long armCount;
     private int wakeupCompletions;
     private boolean wakeupMultishotSeen;
-    /** 1 from a {@link #wakeup()} until a {@link #park} consumes it; only then does wakeup write again. */
-    private volatile int wakeupPending;
+    /**
+     * WRITTEN from a {@link #wakeup()} that wrote the eventfd until a {@link #park} consumes it (only
+     * then does wakeup write again); CLOSED once the eventfd is closed, so a late wakeup writes nothing.
+     */
+    private volatile int wakeupState;
 
     /** Opens a ring sized for {@code ringSize} ready events per drain, with the configured setup flags. */
     public IoUringPollRing(int ringSize) throws IOException {
@@ -286,7 +292,7 @@ public final class IoUringPollRing implements RingSource {
     @Override
     public void park(long timeoutNanos) throws IOException {
         ensureOpen();
-        if (WAKEUP_PENDING.getAndSet(this, 0) != 0 || timeoutNanos == 0
+        if (WAKEUP_STATE.getAndSet(this, WAKEUP_IDLE) != WAKEUP_IDLE || timeoutNanos == 0
                 || cqRing.getIntAcquire(layout.cqTail) != cqHead) {
             if (sqTail != sqRing.getIntAcquire(layout.sqHead)) {
                 Errno.check("io_uring_enter", submit());
@@ -297,7 +303,7 @@ public final class IoUringPollRing implements RingSource {
         int res = Native.ioUringEnter(ringFd, toSubmit, 1, Native.IORING_ENTER_GETEVENTS,
                 timeoutNanos < 0 ? -1 : timeoutNanos);
         // A wakeup() racing with the return counts for this park; one after this line ends the next park.
-        wakeupPending = 0;
+        wakeupState = WAKEUP_IDLE;
         if (res < 0 && res != -Native.ETIME && res != -Native.EINTR) {
             throw Errno.ioException("io_uring_enter", res);
         }
@@ -308,7 +314,8 @@ public final class IoUringPollRing implements RingSource {
 
     @Override
     public void wakeup() {
-        if (WAKEUP_PENDING.getAndSet(this, 1) == 0) {
+        // The plain read first: while a wakeup is pending, further ones cost neither a CAS nor a syscall.
+        if (wakeupState == WAKEUP_IDLE && WAKEUP_STATE.compareAndSet(this, WAKEUP_IDLE, WAKEUP_WRITTEN)) {
             Native.eventFdWrite(wakeupFd, 1);
         }
     }
@@ -319,6 +326,7 @@ public final class IoUringPollRing implements RingSource {
             return;
         }
         closed = true;
+        wakeupState = WAKEUP_CLOSED;
         // Closing the ring fd ends every arm in the kernel; the registered fds are the caller's.
         sqes.close();
         cqRing.close();

@@ -16,8 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static dev.userpoll.transport.ring.IoUringTestSupport.contains;
-import static dev.userpoll.transport.ring.IoUringTestSupport.drainNow;
-import static dev.userpoll.transport.ring.IoUringTestSupport.drainUntil;
+import static dev.userpoll.transport.ring.IoUringTestSupport.collectNow;
+import static dev.userpoll.transport.ring.IoUringTestSupport.collectUntil;
 import static dev.userpoll.transport.ring.IoUringTestSupport.readAll;
 import static dev.userpoll.transport.ring.IoUringTestSupport.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,12 +26,20 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The io_uring-specific behaviour of {@link IoUringPollRing}: arms, re-arms, overflow, removal. */
-class IoUringPollRingTest {
+/**
+ * {@link IoUringPollRing}: the ring source contract, then what is particular to io_uring (arms and
+ * re-arms, CQ overflow, the file reference an arm holds, setup flags).
+ */
+class IoUringPollRingTest extends AbstractRingSourceTest {
 
     @BeforeAll
     static void requireIoUring() {
         IoUringTestSupport.assumeIoUring();
+    }
+
+    @Override
+    protected RingSource newSource() throws Exception {
+        return new IoUringPollRing(ringSize());
     }
 
     @Test
@@ -63,31 +71,14 @@ class IoUringPollRingTest {
         try (IoUringPollRing ring = new IoUringPollRing(64, 128, setupFlags); TcpPair pair = TcpPair.open()) {
             assertEquals(setupFlags, ring.layout().setupFlags & setupFlags, "flags kept on this kernel");
             ring.register(pair.fd(), Native.EPOLLIN | Native.EPOLLOUT | Native.EPOLLRDHUP, 7);
-            assertTrue(contains(drainUntil(ring, ev -> contains(ev, 7, Native.EPOLLOUT)), 7, Native.EPOLLOUT));
+            assertTrue(contains(collectUntil(ring, ev -> contains(ev, 7, Native.EPOLLOUT)), 7, Native.EPOLLOUT));
             pair.peer.getOutputStream().write(1);
-            assertTrue(contains(drainUntil(ring, ev -> contains(ev, 7, Native.EPOLLIN)), 7, Native.EPOLLIN));
+            assertTrue(contains(collectUntil(ring, ev -> contains(ev, 7, Native.EPOLLIN)), 7, Native.EPOLLIN));
             assertEquals(1, readAll(pair.accepted));
             ring.wakeup();
             ring.park(-1); // returns because of the wakeup
-            assertTrue(drainNow(ring).isEmpty(), "wakeup completions are not delivered");
+            assertTrue(collectNow(ring).isEmpty(), "wakeup completions are not delivered");
             ring.deregister(pair.fd());
-        }
-    }
-
-    @Test
-    void theSameReadinessEdgeIsNotRepeatedAndEachArrivalPostsOne() throws Exception {
-        try (IoUringPollRing ring = new IoUringPollRing(64); TcpPair pair = TcpPair.open()) {
-            ring.register(pair.fd(), Native.EPOLLIN | Native.EPOLLRDHUP, 1);
-            assertTrue(drainNow(ring).isEmpty());
-            pair.peer.getOutputStream().write(new byte[] {1, 2, 3});
-            List<Event> first = drainUntil(ring, ev -> !ev.isEmpty());
-            assertEquals(1, first.size(), first.toString());
-            // Unread data does not post again (edge-triggered).
-            ring.park(20_000_000L);
-            assertTrue(drainNow(ring).isEmpty());
-            pair.peer.shutdownOutput();
-            assertTrue(contains(drainUntil(ring, ev -> contains(ev, 1, Native.EPOLLRDHUP)), 1, Native.EPOLLRDHUP));
-            assertEquals(1, ring.armCount());
         }
     }
 
@@ -168,7 +159,7 @@ class IoUringPollRingTest {
                 for (int i = 0; i < fds; i++) {
                     write(pipes[i][1], 1);
                     final long token = 100 + i;
-                    List<Event> again = drainUntil(ring, ev -> contains(ev, token, Native.EPOLLIN));
+                    List<Event> again = collectUntil(ring, ev -> contains(ev, token, Native.EPOLLIN));
                     assertTrue(contains(again, token, Native.EPOLLIN), "fd " + i + ": " + again);
                     assertEquals(1, readAll(pipes[i][0]));
                 }
@@ -205,7 +196,7 @@ class IoUringPollRingTest {
                 TcpPair pair = TcpPair.open();
                 try {
                     ring.register(pair.fd(), Native.EPOLLIN | Native.EPOLLOUT | Native.EPOLLRDHUP, attempt);
-                    drainUntil(ring, ev -> !ev.isEmpty()); // the arm reported the socket writable
+                    collectUntil(ring, ev -> !ev.isEmpty()); // the arm reported the socket writable
                     ring.deregister(pair.fd());
                     pair.accepted.close();
                     pair.peer.setSoTimeout(2000);
@@ -233,37 +224,11 @@ class IoUringPollRingTest {
                 write(pipe[1], 1);
                 assertTrue(ring.hasReady(), "the CQE is in the ring before deregister");
                 ring.deregister(pipe[0].intValue());
-                assertTrue(drainNow(ring).isEmpty());
+                assertTrue(collectNow(ring).isEmpty());
                 ring.deregister(pipe[0].intValue()); // not registered any more: nothing to do
             } finally {
                 pipe[0].close();
                 pipe[1].close();
-            }
-        }
-    }
-
-    @Test
-    void reusedFdNumberSeesOnlyItsOwnEvents() throws Exception {
-        try (IoUringPollRing ring = new IoUringPollRing(64)) {
-            FileDescriptor[] first = FileDescriptor.pipe();
-            int fd = first[0].intValue();
-            ring.register(fd, Native.EPOLLIN, 1);
-            write(first[1], 1);
-            ring.deregister(fd);
-            first[0].close();
-            first[1].close();
-            FileDescriptor[] second = FileDescriptor.pipe();
-            try {
-                assertEquals(fd, second[0].intValue(), "the kernel reuses the lowest fd number");
-                ring.register(fd, Native.EPOLLIN, 2);
-                assertTrue(drainNow(ring).isEmpty(), "an event of the first registration was delivered");
-                write(second[1], 1);
-                List<Event> events = drainUntil(ring, ev -> !ev.isEmpty());
-                assertEquals(1, events.size(), events.toString());
-                assertEquals(2, events.get(0).token);
-            } finally {
-                second[0].close();
-                second[1].close();
             }
         }
     }
@@ -290,7 +255,7 @@ class IoUringPollRingTest {
                     }
                 });
                 assertEquals(1, seen.size(), seen.toString());
-                assertTrue(contains(drainUntil(ring, ev -> !ev.isEmpty()), 2, Native.EPOLLIN));
+                assertTrue(contains(collectUntil(ring, ev -> !ev.isEmpty()), 2, Native.EPOLLIN));
             } finally {
                 a[0].close();
                 a[1].close();
@@ -309,34 +274,13 @@ class IoUringPollRingTest {
             pipe[0].close();
             pipe[1].close();
             ring.register(closedFd, Native.EPOLLIN, 3);
-            List<Event> events = drainUntil(ring, ev -> !ev.isEmpty());
+            List<Event> events = collectUntil(ring, ev -> !ev.isEmpty());
             assertEquals(1, events.size(), events.toString());
             assertEquals(Native.EPOLLERR, events.get(0).events);
             assertEquals(1, ring.armCount());
             ring.park(20_000_000L);
-            assertTrue(drainNow(ring).isEmpty());
+            assertTrue(collectNow(ring).isEmpty());
             ring.deregister(closedFd);
-        }
-    }
-
-    @Test
-    void wakeupFromAnotherThreadEndsAnUnboundedPark() throws Exception {
-        try (IoUringPollRing ring = new IoUringPollRing(64)) {
-            Thread waker = new Thread(() -> {
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException ignore) {
-                    // wake at once
-                }
-                ring.wakeup();
-            });
-            long start = System.nanoTime();
-            waker.start();
-            ring.park(-1);
-            long tookMillis = (System.nanoTime() - start) / 1_000_000;
-            waker.join();
-            assertTrue(tookMillis < 2000, "park took " + tookMillis + " ms");
-            assertTrue(drainNow(ring).isEmpty());
         }
     }
 
@@ -356,38 +300,6 @@ class IoUringPollRingTest {
             ring.park(50_000_000L);
             long tookMillis = (System.nanoTime() - start) / 1_000_000;
             assertTrue(tookMillis >= 40 && tookMillis < 2000, "park took " + tookMillis + " ms");
-        }
-    }
-
-    @Test
-    void parkHonoursItsDeadline() throws Exception {
-        try (IoUringPollRing ring = new IoUringPollRing(64)) {
-            long start = System.nanoTime();
-            ring.park(50_000_000L);
-            long tookMillis = (System.nanoTime() - start) / 1_000_000;
-            assertTrue(tookMillis >= 40 && tookMillis < 2000, "park took " + tookMillis + " ms");
-            start = System.nanoTime();
-            ring.park(0);
-            assertTrue(System.nanoTime() - start < 1_000_000_000L);
-        }
-    }
-
-    @Test
-    void closeIsIdempotentAndLeavesRegisteredFdsOpen() throws Exception {
-        FileDescriptor[] pipe = FileDescriptor.pipe();
-        try {
-            IoUringPollRing ring = new IoUringPollRing(64);
-            ring.register(pipe[0].intValue(), Native.EPOLLIN, 1);
-            ring.close();
-            ring.close();
-            assertEquals(0, ring.drain((t, e) -> { }));
-            assertFalse(ring.hasReady());
-            assertThrows(IOException.class, () -> ring.register(pipe[1].intValue(), Native.EPOLLOUT, 2));
-            write(pipe[1], 1);
-            assertEquals(1, readAll(pipe[0]));
-        } finally {
-            pipe[0].close();
-            pipe[1].close();
         }
     }
 }

@@ -43,7 +43,7 @@ final class IoUringTestSupport {
     }
 
     /** Parks and drains until {@code done} holds for everything collected, or 2 s pass. */
-    static List<Event> drainUntil(RingSource ring, Predicate<List<Event>> done) throws IOException {
+    static List<Event> collectUntil(RingSource ring, Predicate<List<Event>> done) throws IOException {
         List<Event> events = new ArrayList<>();
         long deadline = System.nanoTime() + 2_000_000_000L;
         ring.drain((t, e) -> events.add(new Event(t, e)));
@@ -55,7 +55,7 @@ final class IoUringTestSupport {
     }
 
     /** Drains what is ready without parking. */
-    static List<Event> drainNow(RingSource ring) {
+    static List<Event> collectNow(RingSource ring) {
         List<Event> events = new ArrayList<>();
         ring.drain((t, e) -> events.add(new Event(t, e)));
         return events;

@@ -118,10 +118,11 @@ class IoUringPollRingTest extends AbstractRingSourceTest {
      * (IORING_SQ_CQ_OVERFLOW) and ends the multishot arms it could not post to; drain flushes the
      * list, delivers every event once, and re-arms the ended arms.
      */
-    @Test
-    void cqOverflowLosesNothingAndEndedArmsAreReArmed() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"default", "coop", "coop,taskrun"})
+    void cqOverflowLosesNothingAndEndedArmsAreReArmed(String flags) throws Exception {
         int fds = 32;
-        try (IoUringPollRing ring = new IoUringPollRing(4, 4, IoUringPollRing.configuredSetupFlags())) {
+        try (IoUringPollRing ring = new IoUringPollRing(4, 4, IoUringPollRing.parseSetupFlags(flags))) {
             assertEquals(4, ring.layout().cqEntries);
             FileDescriptor[][] pipes = new FileDescriptor[fds][];
             try {

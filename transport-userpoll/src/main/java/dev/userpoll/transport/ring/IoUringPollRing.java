@@ -213,6 +213,9 @@ public final class IoUringPollRing implements RingSource {
         try {
             for (int flushes = 0; ; flushes++) {
                 delivered += drainCompletions(handler);
+                if (closed) {
+                    return delivered; // the handler closed the source: the rings are unmapped
+                }
                 // A plain load of the SQ flags: the kernel sets them when completions wait on its side.
                 if (flushes == MAX_FLUSHES_PER_DRAIN
                         || (sqRing.getIntAcquire(layout.sqFlags) & kernelPendingFlags) == 0) {
@@ -235,7 +238,7 @@ public final class IoUringPollRing implements RingSource {
         int delivered = 0;
         // Acquire: the CQEs below the tail were written before the kernel published it.
         int tail = cqRing.getIntAcquire(layout.cqTail);
-        while (cqHead != tail) {
+        while (cqHead != tail && !closed) {
             int off = layout.cqeOffset(cqHead, cqMask);
             long data = cqRing.getLong(off + IoUringRingLayout.CQE_USER_DATA);
             int res = cqRing.getInt(off + IoUringRingLayout.CQE_RES);
@@ -295,8 +298,26 @@ public final class IoUringPollRing implements RingSource {
 
     @Override
     public boolean hasReady() {
-        return !closed && (cqRing.getIntAcquire(layout.cqTail) != cqHead
-                || (sqRing.getIntAcquire(layout.sqFlags) & kernelPendingFlags) != 0);
+        if (closed) {
+            return false;
+        }
+        int tail = cqRing.getIntAcquire(layout.cqTail);
+        // Peeks (without consuming) past completions drain() would drop: wakeups, removals, ended registrations.
+        for (int head = cqHead; head != tail; head++) {
+            if (isDeliverable(layout.cqeOffset(head, cqMask))) {
+                return true;
+            }
+        }
+        return (sqRing.getIntAcquire(layout.sqFlags) & kernelPendingFlags) != 0;
+    }
+
+    private boolean isDeliverable(int off) {
+        long data = cqRing.getLong(off + IoUringRingLayout.CQE_USER_DATA);
+        if (data == WAKEUP_DATA || data == REMOVE_DATA || !registrations.isCurrent(data)) {
+            return false;
+        }
+        int res = cqRing.getInt(off + IoUringRingLayout.CQE_RES);
+        return res < 0 || (res & interest[FdRegistrations.fdOf(data)]) != 0;
     }
 
     @Override

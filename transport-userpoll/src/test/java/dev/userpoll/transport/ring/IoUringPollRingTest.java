@@ -54,6 +54,55 @@ class IoUringPollRingTest extends AbstractRingSourceTest {
     }
 
     @Test
+    void refusedSetupSaysIoUringIsUnavailableAndNamesTheErrno() {
+        IOException e = assertThrows(IOException.class, () -> new IoUringPollRing(0, 0, 0)); // 0 entries: EINVAL
+        assertTrue(e.getMessage().contains("io_uring is unavailable") && e.getMessage().contains("EINVAL"),
+                e.getMessage());
+    }
+
+    /** Internal completions (wakeups, removals, ended registrations) do not make hasReady() true. */
+    @Test
+    void hasReadyIgnoresCompletionsThatDrainDrops() throws Exception {
+        try (IoUringPollRing ring = new IoUringPollRing(64)) {
+            FileDescriptor[] pipe = FileDescriptor.pipe();
+            try {
+                ring.register(pipe[0].intValue(), Native.EPOLLIN, 1);
+                write(pipe[1], 1);
+                assertTrue(ring.hasReady());
+                ring.deregister(pipe[0].intValue()); // leaves the stale CQE plus the removal's ones in the ring
+                ring.wakeup();
+                ring.park(1_000_000_000L);
+                assertFalse(ring.hasReady());
+                assertEquals(0, ring.drain((t, ev) -> { }));
+            } finally {
+                pipe[0].close();
+                pipe[1].close();
+            }
+        }
+    }
+
+    @Test
+    void handlerMayCloseTheSource() throws Exception {
+        IoUringPollRing ring = new IoUringPollRing(64);
+        FileDescriptor[] a = FileDescriptor.pipe();
+        FileDescriptor[] b = FileDescriptor.pipe();
+        try {
+            ring.register(a[0].intValue(), Native.EPOLLIN, 1);
+            ring.register(b[0].intValue(), Native.EPOLLIN, 2);
+            write(a[1], 1);
+            write(b[1], 1);
+            assertEquals(1, ring.drain((t, ev) -> ring.close()));
+            assertFalse(ring.hasReady());
+        } finally {
+            ring.close();
+            a[0].close();
+            a[1].close();
+            b[0].close();
+            b[1].close();
+        }
+    }
+
+    @Test
     void setupFlagsAreParsed() {
         assertEquals(0, IoUringPollRing.parseSetupFlags("default"));
         assertEquals(Native.IORING_SETUP_COOP_TASKRUN, IoUringPollRing.parseSetupFlags("coop"));

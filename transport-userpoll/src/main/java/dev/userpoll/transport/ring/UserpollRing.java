@@ -110,6 +110,11 @@ public final class UserpollRing implements RingSource {
         }
     }
 
+    /** How many items the kernel made room for ({@code max_items_nr}), the two internal fds included. */
+    int maxItems() {
+        return consumer.maxItems();
+    }
+
     /** The protocol this ring speaks (v3 or v5). */
     public UserpollProtocol protocol() {
         return consumer.protocol();

@@ -72,7 +72,8 @@ final class EchoHarness {
                             protected void channelRead0(ChannelHandlerContext ctx, ByteBuf msg) {
                                 int n = msg.readableBytes();
                                 if (count[0] + n > data.length) {
-                                    result.complete(false);
+                                    result.completeExceptionally(new AssertionError(
+                                            "echoed " + (count[0] + n) + " bytes, sent " + data.length));
                                     ctx.close();
                                     return;
                                 }
@@ -86,7 +87,11 @@ final class EchoHarness {
 
                             @Override
                             public void channelInactive(ChannelHandlerContext ctx) {
-                                result.complete(count[0] == data.length && Arrays.equals(data, received));
+                                if (count[0] != data.length) {
+                                    result.completeExceptionally(new AssertionError(
+                                            "closed after " + count[0] + " of " + data.length + " echoed bytes"));
+                                }
+                                result.complete(Arrays.equals(data, received));
                             }
 
                             @Override

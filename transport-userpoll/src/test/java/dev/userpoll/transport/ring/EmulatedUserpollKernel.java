@@ -1,0 +1,52 @@
+package dev.userpoll.transport.ring;
+
+import dev.userpoll.transport.internal.Native;
+
+import java.io.IOException;
+
+/**
+ * The kernel's half of the EPOLL_USERPOLL ABI, emulated on a stock kernel, so that {@link UserpollRing}
+ * runs unchanged except for the calls of {@link UserpollKernel} (create and map, {@code epoll_ctl}, the
+ * park):
+ * <ul>
+ *   <li>{@code epoll_uheader}, {@code epoll_uitem[]} and the index ring laid out as the kernel lays them
+ *       out (the {@link UserpollRingLayout} formulas), in anonymous memory;</li>
+ *   <li>{@code epoll_ctl}: {@code ADD} takes a free item ({@code ENOSPC} when all are used), requires
+ *       {@code EPOLLET} and refuses {@code EPOLLEXCLUSIVE} ({@code EINVAL}), strips {@code EPOLLWAKEUP},
+ *       writes {@code events} (plus {@code ERR|HUP}) and {@code data}; {@code DEL} marks a queued item
+ *       {@code EPOLLREMOVED};</li>
+ *   <li>readiness from a real edge-triggered epoll set holding the same fds, published by a producer thread
+ *       with the chosen protocol (v3 or v5): bits ORed into {@code ready_events}, an entry queued only when
+ *       they were 0;</li>
+ *   <li>the park behaves like {@code epoll_wait(epfd, NULL, 0, timeout)}: {@code ESTALE} / 0 / {@code EINTR}.</li>
+ * </ul>
+ * Detection is untouched: {@code RingSourceKind.USERPOLL} stays as available as the machine's kernel makes it.
+ */
+public final class EmulatedUserpollKernel implements UserpollKernel {
+    private final UserpollProtocol protocol;
+
+    public EmulatedUserpollKernel(UserpollProtocol protocol) {
+        if (protocol == null) {
+            throw new NullPointerException("protocol");
+        }
+        this.protocol = protocol;
+    }
+
+    /** A {@link UserpollRing} over a new emulated kernel, as {@code new UserpollRing(ringSize)} is over the real one. */
+    public static RingSource openRing(int ringSize, UserpollProtocol protocol) throws IOException {
+        return new UserpollRing(ringSize, new EmulatedUserpollKernel(protocol));
+    }
+
+    @Override
+    public EmulatedUserpollEpoll create(int size) throws IOException {
+        if (size <= 0 || size > UserpollRingLayout.MAX_ITEMS) {
+            throw Errno.ioException("epoll_create2(EPOLL_USERPOLL, " + size + ")", -Native.EINVAL);
+        }
+        return new EmulatedUserpollEpoll(protocol, size);
+    }
+
+    @Override
+    public String toString() {
+        return "emulated EPOLL_USERPOLL kernel (" + protocol + ")";
+    }
+}

@@ -8,19 +8,22 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * One emulated userpoll epoll (see {@link EmulatedUserpollKernel}): the two regions laid out as the
- * kernel lays them out ({@link UserpollTestProducer}), an item table, and a producer thread that waits on
- * a real edge-triggered epoll set holding the same fds and publishes each readiness event it reports the
+ * kernel lays them out ({@link UserpollTestProducer}), an item table, and producer threads that wait on
+ * a real edge-triggered epoll set holding the same fds and publish each readiness event it reports the
  * way the kernel's wakeup callback does.
  * <ul>
  *   <li>Real set: every registered fd with the caller's interest, its data word the item and the item's
- *       generation ({@code generation << 32 | item}), plus an eventfd that stops the producer.</li>
- *   <li>Publication and every {@code epoll_ctl} hold one lock, and {@code DEL} first removes the fd from
- *       the real set, then bumps the item's generation. An event the producer read from the real set just
- *       before a {@code DEL} carries the old generation and is dropped, so nothing is published for an
- *       ended registration, even when a later {@code ADD} reuses its item.</li>
+ *       generation ({@code generation << 32 | item}), plus a level-triggered eventfd that stops every
+ *       producer.</li>
+ *   <li>Producers publish concurrently under a read lock, as the kernel's wakeup callbacks run on any CPU
+ *       under {@code ep->lock} taken for reading; {@code epoll_ctl} takes it for writing. {@code DEL} first
+ *       removes the fd from the real set, then bumps the item's generation: an event a producer read from
+ *       the real set just before carries the old generation and is dropped, so nothing is published for
+ *       an ended registration, even when a later {@code ADD} reuses its item.</li>
  *   <li>Park: {@code -ESTALE} while {@code head != tail}, else sleep until the producer queues an entry
  *       ({@code -ESTALE}), the timeout passes (0) or the thread is interrupted ({@code -EINTR}; the interrupt
  *       is this emulation's signal, and is consumed as a handled signal is).</li>
@@ -43,11 +46,12 @@ final class EmulatedUserpollEpoll implements UserpollKernel.Epoll {
     private final UserpollTestProducer ring;
     private final int epfd;
     private final int stopFd;
-    private final MappedMemory events;
-    private final Thread producer;
+    private final MappedMemory[] eventBuffers;
+    private final Thread[] producers;
 
-    private final Object lock = new Object();
-    // Guarded by lock.
+    /** Read: publication (any number of producers). Write: {@code epoll_ctl} and close. */
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    // Written under the write lock, read under either.
     private final Map<Integer, Integer> itemByFd = new HashMap<>();
     private final int[] fdOfItem;
     private final int[] interestOfItem;
@@ -60,18 +64,33 @@ final class EmulatedUserpollEpoll implements UserpollKernel.Epoll {
     /** {@code -errno} of a real {@code epoll_wait} that failed and ended the producer, or 0. */
     private volatile int producerError;
 
-    EmulatedUserpollEpoll(UserpollProtocol protocol, int size) throws IOException {
+    /**
+     * @param size      as passed to {@code epoll_create2}: rounded up to a power of two
+     * @param producers threads publishing at once (at least 1)
+     */
+    EmulatedUserpollEpoll(UserpollProtocol protocol, int size, int producers) throws IOException {
+        if (producers < 1) {
+            throw new IllegalArgumentException("producers: " + producers);
+        }
         ring = new UserpollTestProducer(protocol, size);
         int ep = -1;
         int stop = -1;
-        MappedMemory buffer = null;
+        MappedMemory[] buffers = new MappedMemory[producers];
         try {
             ep = Errno.check("epoll_create1", Native.epollCreate());
             stop = Errno.check("eventfd", Native.eventFd());
+            // Level-triggered: once written, it wakes every producer, not just one.
             Errno.check("epoll_ctl(ADD, stop eventfd)",
-                    Native.epollCtl(ep, Native.EPOLL_CTL_ADD, stop, Native.EPOLLIN | Native.EPOLLET, STOP_DATA));
-            buffer = MappedMemory.allocate((long) BATCH * Native.SIZEOF_EPOLL_EVENT);
+                    Native.epollCtl(ep, Native.EPOLL_CTL_ADD, stop, Native.EPOLLIN, STOP_DATA));
+            for (int i = 0; i < producers; i++) {
+                buffers[i] = MappedMemory.allocate((long) BATCH * Native.SIZEOF_EPOLL_EVENT);
+            }
         } catch (IOException | RuntimeException e) {
+            for (MappedMemory b : buffers) {
+                if (b != null) {
+                    b.close();
+                }
+            }
             if (stop >= 0) {
                 Native.close(stop);
             }
@@ -83,13 +102,20 @@ final class EmulatedUserpollEpoll implements UserpollKernel.Epoll {
         }
         epfd = ep;
         stopFd = stop;
-        events = buffer;
+        eventBuffers = buffers;
         fdOfItem = new int[ring.maxItems];
         interestOfItem = new int[ring.maxItems];
         generation = new int[ring.maxItems];
-        producer = new Thread(this::produce, "userpoll-emulated-kernel-" + epfd);
-        producer.setDaemon(true);
-        producer.start();
+        this.producers = new Thread[producers];
+        for (int i = 0; i < producers; i++) {
+            MappedMemory buffer = buffers[i];
+            Thread t = new Thread(() -> produce(buffer), "userpoll-emulated-kernel-" + epfd + "-" + i);
+            t.setDaemon(true);
+            this.producers[i] = t;
+        }
+        for (Thread t : this.producers) {
+            t.start();
+        }
     }
 
     @Override
@@ -119,9 +145,12 @@ final class EmulatedUserpollEpoll implements UserpollKernel.Epoll {
 
     /** The item registered for {@code fd}, or -1. */
     int itemOf(int fd) {
-        synchronized (lock) {
+        lock.readLock().lock();
+        try {
             Integer item = itemByFd.get(fd);
             return item == null ? -1 : item;
+        } finally {
+            lock.readLock().unlock();
         }
     }
 
@@ -133,7 +162,8 @@ final class EmulatedUserpollEpoll implements UserpollKernel.Epoll {
             }
             events &= ~EPOLLWAKEUP;
         }
-        synchronized (lock) {
+        lock.writeLock().lock();
+        try {
             if (closed) {
                 return -Native.EBADF;
             }
@@ -147,6 +177,8 @@ final class EmulatedUserpollEpoll implements UserpollKernel.Epoll {
                 return del(fd);
             }
             return -Native.EINVAL;
+        } finally {
+            lock.writeLock().unlock();
         }
     }
 
@@ -168,7 +200,7 @@ final class EmulatedUserpollEpoll implements UserpollKernel.Epoll {
         if (res < 0) {
             return res;
         }
-        // The producer publishes under the lock we hold, so the item is complete before its first event.
+        // Producers publish under the read lock, so the item is complete before its first event.
         used.set(item);
         itemByFd.put(fd, item);
         fdOfItem[item] = fd;
@@ -216,7 +248,7 @@ final class EmulatedUserpollEpoll implements UserpollKernel.Epoll {
 
     // ---- the kernel's side: wakeups into the ring
 
-    private void produce() {
+    private void produce(MappedMemory events) {
         int size = Native.SIZEOF_EPOLL_EVENT;
         int dataOffset = Native.OFFSETOF_EPOLL_DATA;
         for (;;) {
@@ -230,7 +262,8 @@ final class EmulatedUserpollEpoll implements UserpollKernel.Epoll {
                 return;
             }
             boolean stop = false;
-            synchronized (lock) {
+            lock.readLock().lock();
+            try {
                 for (int i = 0; i < n; i++) {
                     int bits = events.getInt(i * size);
                     long word = events.getLong(i * size + dataOffset);
@@ -243,6 +276,8 @@ final class EmulatedUserpollEpoll implements UserpollKernel.Epoll {
                         ring.publish(item, bits);
                     }
                 }
+            } finally {
+                lock.readLock().unlock();
             }
             unparkParker();
             if (stop) {
@@ -303,19 +338,24 @@ final class EmulatedUserpollEpoll implements UserpollKernel.Epoll {
 
     @Override
     public void close() {
-        synchronized (lock) {
+        lock.writeLock().lock();
+        try {
             if (closed) {
                 return;
             }
             closed = true;
+        } finally {
+            lock.writeLock().unlock();
         }
         Native.eventFdWrite(stopFd, 1);
         boolean interrupted = false;
-        while (producer.isAlive()) {
-            try {
-                producer.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
+        for (Thread t : producers) {
+            while (t.isAlive()) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
         }
         if (interrupted) {
@@ -323,7 +363,9 @@ final class EmulatedUserpollEpoll implements UserpollKernel.Epoll {
         }
         Native.close(epfd);
         Native.close(stopFd);
-        events.close();
+        for (MappedMemory b : eventBuffers) {
+            b.close();
+        }
         ring.close();
     }
 }

@@ -226,9 +226,9 @@ class UserpollRingEmulatedTest {
         write(a[1], 1);
         assertEquals(-Native.ESTALE, epoll.await(5000));
         write(a[1], 1); // a new edge for a: its bits are ORed into the queued entry
-        write(b[1], 1); // reported after a's second edge: once b is queued, a's edge was published
+        write(b[1], 1);
         waitFor(() -> epoll.ring().tail() - epoll.ring().head() >= 2, "b's entry");
-        sleepMillis(50);
+        sleepMillis(50); // a's second edge may be published by another producer thread than b's
         assertEquals(2, epoll.ring().tail() - epoll.ring().head(), "one entry per item");
 
         List<Long> seen = new ArrayList<>();

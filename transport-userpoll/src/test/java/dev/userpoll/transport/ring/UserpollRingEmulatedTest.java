@@ -12,7 +12,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -237,6 +239,50 @@ class UserpollRingEmulatedTest {
         assertEquals(List.of(61L, 62L), seen);
     }
 
+    @ParameterizedTest
+    @EnumSource(UserpollProtocol.class)
+    void churnNeverPublishesForAnEndedRegistration(UserpollProtocol protocol) throws Exception {
+        // Four producers race every DEL with events they already took from the real set.
+        epoll = new EmulatedUserpollKernel(protocol, 4).create(64);
+        int live = 32;
+        FileDescriptor[][] pipes = new FileDescriptor[live][];
+        long[] dataOf = new long[live];
+        long nextData = 1;
+        for (int i = 0; i < live; i++) {
+            pipes[i] = pipe();
+            dataOf[i] = nextData++;
+            assertEquals(0, epoll.ctl(Native.EPOLL_CTL_ADD, pipes[i][0].intValue(), IN | ET, dataOf[i]));
+        }
+        // Ended registrations, and fresh ones on a still empty pipe: neither may see an entry.
+        Set<Long> silent = new HashSet<>();
+        List<Long> wrong = new ArrayList<>();
+        UserpollRingConsumer consumer = new UserpollRingConsumer(epoll.header(), epoll.index(), protocol);
+        ReadyHandler check = (data, events) -> {
+            if (silent.contains(data)) {
+                wrong.add(data);
+            }
+        };
+        int delivered = 0;
+        for (int round = 0; round < 3000; round++) {
+            silent.remove(dataOf[round % live]); // written from here on, up to the next round's victim
+            for (FileDescriptor[] p : pipes) {
+                write(p[1], 1);
+            }
+            int victim = (round + 1) % live;
+            int fd = pipes[victim][0].intValue();
+            assertEquals(0, epoll.ctl(Native.EPOLL_CTL_DEL, fd, 0, 0));
+            silent.add(dataOf[victim]);
+            closePipe(pipes[victim]);
+            pipes[victim] = pipe(); // usually the numbers just closed
+            dataOf[victim] = nextData++;
+            silent.add(dataOf[victim]); // an empty pipe: an entry now could only be its predecessor's event
+            assertEquals(0, epoll.ctl(Native.EPOLL_CTL_ADD, pipes[victim][0].intValue(), IN | ET, dataOf[victim]));
+            delivered += consumer.drain(check);
+        }
+        assertEquals(List.of(), wrong, "entries for ended registrations, or carried over into their items");
+        assertTrue(delivered > 3000, "only " + delivered + " deliveries in 3000 rounds of 32 writes");
+    }
+
     // ---------------------------------------------------------------- the park
 
     @ParameterizedTest
@@ -294,7 +340,14 @@ class UserpollRingEmulatedTest {
         return p;
     }
 
-    private int eventFd() throws IOException {
+    private void closePipe(FileDescriptor[] p) throws IOException {
+        fds.remove(p[0]);
+        fds.remove(p[1]);
+        p[0].close();
+        p[1].close();
+    }
+
+        private int eventFd() throws IOException {
         int fd = Errno.check("eventfd", Native.eventFd());
         rawFds.add(fd);
         return fd;

@@ -1,6 +1,7 @@
 package dev.userpoll.transport;
 
 import dev.userpoll.transport.ring.RingSourceKind;
+import dev.userpoll.transport.ring.UserpollProtocol;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -13,9 +14,11 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.Random;
@@ -24,14 +27,27 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
-/** A plain echo over loopback on each ring source: the smallest end-to-end proof of loop + channels. */
+/**
+ * A plain echo over loopback on each ring source, and on the userpoll source over the emulated kernel
+ * (both protocols): the smallest end-to-end proof of loop + channels.
+ */
 class UserpollEchoTest {
 
     @ParameterizedTest
     @MethodSource("dev.userpoll.transport.TestRingSources#all")
     void echoesOneMegabyte(RingSourceKind kind) throws Exception {
         TestRingSources.assumeAvailable(kind);
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, UserpollIoHandler.newFactory(kind));
+        echoOneMegabyte(UserpollIoHandler.newFactory(kind));
+    }
+
+    @ParameterizedTest
+    @EnumSource(UserpollProtocol.class)
+    void echoesOneMegabyteOnTheEmulatedUserpollKernel(UserpollProtocol protocol) throws Exception {
+        echoOneMegabyte(EmulatedUserpoll.ioHandlerFactory(protocol));
+    }
+
+    private static void echoOneMegabyte(IoHandlerFactory factory) throws Exception {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, factory);
         try {
             echo(group, "127.0.0.1", () -> new UserpollServerSocketChannel(SocketProtocolFamily.INET),
                     () -> new UserpollSocketChannel(SocketProtocolFamily.INET));

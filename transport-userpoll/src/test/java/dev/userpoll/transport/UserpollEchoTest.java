@@ -1,7 +1,5 @@
 package dev.userpoll.transport;
 
-import dev.userpoll.transport.ring.RingSourceKind;
-import dev.userpoll.transport.ring.UserpollProtocol;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -18,7 +16,6 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.Random;
@@ -35,15 +32,8 @@ class UserpollEchoTest {
 
     @ParameterizedTest
     @MethodSource("dev.userpoll.transport.TestRingSources#all")
-    void echoesOneMegabyte(RingSourceKind kind) throws Exception {
-        TestRingSources.assumeAvailable(kind);
-        echoOneMegabyte(UserpollIoHandler.newFactory(kind));
-    }
-
-    @ParameterizedTest
-    @EnumSource(UserpollProtocol.class)
-    void echoesOneMegabyteOnTheEmulatedUserpollKernel(UserpollProtocol protocol) throws Exception {
-        echoOneMegabyte(EmulatedUserpoll.ioHandlerFactory(protocol));
+    void echoesOneMegabyte(TestRingSources.Source source) throws Exception {
+        echoOneMegabyte(source.ioHandlerFactory());
     }
 
     private static void echoOneMegabyte(IoHandlerFactory factory) throws Exception {

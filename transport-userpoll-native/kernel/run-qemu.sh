@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# Boots Debian's linux-source-6.1 with our EPOLL_USERPOLL patch (epoll-userpoll.patch) under QEMU
+# (TCG, no KVM needed) and runs, inside the guest:
+#   (a) userpoll-abi-check: the raw ABI, from C;
+#   (b) the ring-source tests of transport-userpoll on the real ABI (UserpollRingKernelTest and friends);
+#   (c) the whole-transport echo test (UserpollEchoTest) on every ring source, the real userpoll included.
+# Then prints a pass/fail summary and exits non-zero on any failure.
+#
+# Everything built is cached in $USERPOLL_KERNEL_CACHE (default ~/.cache/userpoll-kernel): a second run
+# rebuilds only what changed. Needs root or sudo for apt-get when packages are missing.
+# Environment: USERPOLL_KERNEL_CACHE, USERPOLL_QEMU_TIMEOUT (seconds, default 1800),
+#   USERPOLL_QEMU_SMP (default 2), USERPOLL_GUEST_TESTS (override the JUnit selection, console launcher args).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+CACHE=${USERPOLL_KERNEL_CACHE:-$HOME/.cache/userpoll-kernel}
+SRC=$CACHE/linux-source-6.1
+SYSCALL_NR=451 # epoll_create2 in epoll-userpoll.patch (first free x86_64 number in 6.1)
+JUNIT_CONSOLE=org.junit.platform:junit-platform-console-standalone:1.14.1
+QEMU_TIMEOUT=${USERPOLL_QEMU_TIMEOUT:-1800}
+SMP=${USERPOLL_QEMU_SMP:-2}
+PACKAGES=(qemu-system-x86 linux-source-6.1 build-essential bc flex bison libelf-dev libssl-dev cpio xz-utils
+  busybox-static)
+RUN=$CACHE/run
+LOG=$CACHE/guest-console.log
+
+step() { printf '\n== %s\n' "$*"; }
+now() { date +%s; }
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+
+mkdir -p "$CACHE"
+
+# ---- 1. packages
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  step "installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+fi
+for tool in java jlink mvn gcc; do
+  command -v $tool >/dev/null || { echo "run-qemu.sh: $tool is required (a JDK 17+, Maven, gcc)" >&2; exit 2; }
+done
+
+# ---- 2. kernel source, patch, config
+if [ ! -f "$SRC/Makefile" ]; then
+  step "unpacking /usr/src/linux-source-6.1.tar.xz into $CACHE"
+  tar xf /usr/src/linux-source-6.1.tar.xz -C "$CACHE"
+fi
+if ! cmp -s "$HERE/epoll-userpoll.patch" "$SRC/.userpoll-applied.patch" 2>/dev/null; then
+  if [ -f "$SRC/.userpoll-applied.patch" ]; then
+    step "reverting the previously applied patch"
+    patch -d "$SRC" -p1 -R -s < "$SRC/.userpoll-applied.patch"
+  fi
+  step "applying epoll-userpoll.patch"
+  patch -d "$SRC" -p1 --forward -s < "$HERE/epoll-userpoll.patch"
+  cp "$HERE/epoll-userpoll.patch" "$SRC/.userpoll-applied.patch"
+fi
+if ! cmp -s "$HERE/qemu-guest.config" "$SRC/.userpoll-guest.config" 2>/dev/null || [ ! -f "$SRC/.config" ]; then
+  step "configuring: tinyconfig + qemu-guest.config"
+  (cd "$SRC" && make -s tinyconfig && scripts/kconfig/merge_config.sh -m -Q .config "$HERE/qemu-guest.config" >/dev/null &&
+    make -s olddefconfig)
+  while read -r line; do
+    case "$line" in CONFIG_*) grep -qx "$line" "$SRC/.config" || { echo "config lost $line" >&2; exit 2; } ;; esac
+  done < "$HERE/qemu-guest.config"
+  cp "$HERE/qemu-guest.config" "$SRC/.userpoll-guest.config"
+fi
+
+# ---- 3. kernel
+step "building bzImage (nice -n 10, log: $CACHE/kernel-build.log)"
+t0=$(now)
+(cd "$SRC" && nice -n 10 make -j"$(nproc)" bzImage > "$CACHE/kernel-build.log" 2>&1) ||
+  { tail -40 "$CACHE/kernel-build.log"; echo "kernel build failed" >&2; exit 1; }
+KERNEL_BUILD_S=$(( $(now) - t0 ))
+KERNEL_RELEASE=$(cat "$SRC/include/config/kernel.release")
+echo "kernel $KERNEL_RELEASE built in ${KERNEL_BUILD_S}s"
+
+# ---- 4. Java side: the project's jars, their dependencies, the JUnit console launcher
+step "building the project jars (mvn package) and collecting the test classpath"
+t0=$(now)
+(cd "$REPO" && mvn -B -ntp -q -DskipTests package dependency:copy-dependencies -pl transport-userpoll -am \
+  -DincludeScope=test -DexcludeGroupIds=dev.userpoll,org.junit.jupiter,org.junit.platform,org.opentest4j,org.apiguardian \
+  -DoutputDirectory="$CACHE/deps")
+if ! ls "$CACHE"/junit/junit-platform-console-standalone-*.jar >/dev/null 2>&1; then
+  (cd "$REPO" && mvn -B -ntp -q dependency:copy -Dartifact=$JUNIT_CONSOLE -DoutputDirectory="$CACHE/junit")
+fi
+JAVA_BUILD_S=$(( $(now) - t0 ))
+
+rm -rf "$RUN" && mkdir -p "$RUN"/{bin,app/lib,proc,sys,dev,tmp,lib64,etc}
+cp "$CACHE"/deps/*.jar "$RUN/app/lib/"
+cp "$REPO"/transport-userpoll/target/transport-userpoll-*.jar "$RUN/app/lib/"
+cp "$REPO"/transport-userpoll-native/target/transport-userpoll-native-*-linux-*.jar "$RUN/app/lib/"
+cp "$CACHE"/junit/junit-platform-console-standalone-*.jar "$RUN/app/junit-console.jar"
+gcc -O2 -Wall -static -pthread -o "$RUN/app/userpoll-abi-check" "$HERE/userpoll-abi-check.c"
+
+# ---- 5. the guest image: jlink'd JDK, busybox, glibc, /init
+JAVA_HOME=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}
+if [ ! -x "$CACHE/jre/bin/java" ]; then
+  step "jlink: a small Java runtime for the guest"
+  jlink --add-modules java.base,java.logging,java.management,java.net.http,java.xml,jdk.unsupported \
+    --strip-debug --no-header-files --no-man-pages --compress=2 --output "$CACHE/jre"
+fi
+cp -a "$CACHE/jre" "$RUN/jre"
+cp /bin/busybox "$RUN/bin/busybox"
+# glibc and friends, at the paths the dynamic linker looks at
+native_so=$(mktemp -d)
+(cd "$native_so" && jar xf "$(ls "$RUN"/app/lib/transport-userpoll-native-*-linux-*.jar)")
+for bin in "$RUN/jre/bin/java" "$RUN"/jre/lib/*.so "$RUN"/jre/lib/server/*.so $(find "$native_so" -name '*.so'); do
+  ldd "$bin" 2>/dev/null | grep -o '/[^ ]*' || true
+done | sort -u | while read -r lib; do
+  mkdir -p "$RUN$(dirname "$lib")"
+  cp -L "$lib" "$RUN$lib"
+done
+rm -rf "$native_so"
+cp -L /lib64/ld-linux-x86-64.so.2 "$RUN/lib64/"
+echo "root:x:0:0:root:/tmp:/bin/sh" > "$RUN/etc/passwd"
+echo "127.0.0.1 localhost" > "$RUN/etc/hosts"
+printf '::1 localhost ip6-localhost\n' >> "$RUN/etc/hosts"
+
+GUEST_TESTS=${USERPOLL_GUEST_TESTS:-"--select-class dev.userpoll.transport.ring.UserpollRingKernelTest
+ --select-class dev.userpoll.transport.ring.UserpollRingDetectionTest
+ --select-class dev.userpoll.transport.ring.UserpollRingConsumerTest
+ --select-class dev.userpoll.transport.ring.EpollRingSourceTest"}
+cat > "$RUN/init" <<EOF
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin:/jre/bin HOME=/tmp
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+mount -t tmpfs tmp /tmp
+ifconfig lo 127.0.0.1 up
+ulimit -n 65536
+cd /tmp
+echo "GUEST-MARK BOOTED uptime=\$(cut -d' ' -f1 /proc/uptime) kernel=\$(uname -r) cpus=\$(nproc)"
+CP=\$(ls /app/lib/*.jar | tr '\n' ':')
+JAVA_OPTS="-XX:TieredStopAtLevel=1 -Xss1m -Xmx768m -XX:ErrorFile=/tmp/hs_err_pid%p.log -Djava.io.tmpdir=/tmp
+ -Ddev.userpoll.epollCreate2.syscall=$SYSCALL_NR -Ddev.userpoll.protocol=v3 -Dio.netty.leakDetection.level=paranoid"
+
+echo "GUEST-MARK ABI-START uptime=\$(cut -d' ' -f1 /proc/uptime)"
+/app/userpoll-abi-check $SYSCALL_NR
+echo "GUEST-MARK ABI-END rc=\$? uptime=\$(cut -d' ' -f1 /proc/uptime)"
+
+echo "GUEST-MARK RING-START uptime=\$(cut -d' ' -f1 /proc/uptime)"
+java \$JAVA_OPTS -jar /app/junit-console.jar execute --disable-banner --disable-ansi-colors --details=tree \\
+  --class-path "\$CP" $(echo $GUEST_TESTS)
+echo "GUEST-MARK RING-END rc=\$? uptime=\$(cut -d' ' -f1 /proc/uptime)"
+
+echo "GUEST-MARK ECHO-START uptime=\$(cut -d' ' -f1 /proc/uptime)"
+java \$JAVA_OPTS -jar /app/junit-console.jar execute --disable-banner --disable-ansi-colors --details=tree \\
+  --class-path "\$CP" --select-class dev.userpoll.transport.UserpollEchoTest
+echo "GUEST-MARK ECHO-END rc=\$? uptime=\$(cut -d' ' -f1 /proc/uptime)"
+
+for f in /tmp/hs_err*.log; do
+  [ -f "\$f" ] && { echo "GUEST-MARK HS_ERR \$f"; cat "\$f"; }
+done
+echo "GUEST-MARK DONE uptime=\$(cut -d' ' -f1 /proc/uptime)"
+sync
+reboot -f
+EOF
+chmod +x "$RUN/init"
+step "packing the initramfs"
+(cd "$RUN" && find . | cpio -o -H newc --quiet | gzip -1) > "$CACHE/initramfs.cpio.gz"
+echo "initramfs: $(du -h "$CACHE/initramfs.cpio.gz" | cut -f1)"
+
+# ---- 6. boot
+step "booting under QEMU (TCG, -smp $SMP; console log: $LOG)"
+t0=$(now)
+set +e
+timeout "$QEMU_TIMEOUT" qemu-system-x86_64 -m 2048 -smp "$SMP" -accel tcg,thread=multi -nographic -no-reboot \
+  -kernel "$SRC/arch/x86/boot/bzImage" -initrd "$CACHE/initramfs.cpio.gz" \
+  -append "console=ttyS0 quiet panic=-1" < /dev/null 2>&1 | tr -d '\r' | tee "$LOG"
+qemu_rc=${PIPESTATUS[0]}
+set -e
+GUEST_S=$(( $(now) - t0 ))
+
+# ---- 7. summary
+mark() { grep -m1 "GUEST-MARK $1" "$LOG" || true; }
+field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
+summary_of() { # console launcher summary lines between two markers
+  sed -n "/GUEST-MARK $1-START/,/GUEST-MARK $1-END/p" "$LOG" |
+    grep -E '^\[ +[0-9]+ (tests (successful|failed|aborted|skipped|found))' | tr -s ' ' | tr '\n' ' '
+}
+fail=0
+booted=$(mark BOOTED | field uptime)
+abi_rc=$(mark ABI-END | field rc)
+ring_rc=$(mark RING-END | field rc)
+echo_rc=$(mark ECHO-END | field rc)
+done_at=$(mark DONE | field uptime)
+echo
+echo "================ userpoll kernel run summary ================"
+echo "kernel:          $KERNEL_RELEASE + epoll-userpoll.patch ($(grep -c '^[+-][^+-]' "$HERE/epoll-userpoll.patch") changed lines), epoll_create2 = syscall $SYSCALL_NR"
+echo "kernel build:    ${KERNEL_BUILD_S}s (make bzImage, cached tree); java build ${JAVA_BUILD_S}s"
+echo "guest:           /init at ${booted:-?}s of uptime, done at ${done_at:-?}s; qemu wall ${GUEST_S}s (exit $qemu_rc)"
+report() { # name rc details
+  if [ "$2" = 0 ]; then echo "PASS  $1  $3"; else echo "FAIL  $1 (rc=${2:-none})  $3"; fail=1; fi
+}
+report "(a) raw ABI check (C)     " "$abi_rc" "$(grep -o 'USERPOLL-ABI-CHECK: .*' "$LOG" | head -1)"
+grep '^FAIL ' "$LOG" | sed 's/^/        /' || true
+report "(b) ring tests (JUnit)    " "$ring_rc" "$(summary_of RING)"
+report "(c) echo test (JUnit)     " "$echo_rc" "$(summary_of ECHO)"
+if grep -q "GUEST-MARK HS_ERR" "$LOG"; then echo "FAIL  a JVM crashed: hs_err printed in $LOG"; fail=1; fi
+[ -n "$done_at" ] || { echo "FAIL  the guest did not finish (timeout ${QEMU_TIMEOUT}s or crash): see $LOG"; fail=1; }
+echo "console log:     $LOG"
+exit $fail

@@ -321,9 +321,9 @@ static void check_publication(void)
 	ctl(r.fd, EPOLL_CTL_DEL, p[0], 0, 0);
 
 	/* DEL of an idle item leaves ready_events 0. */
-	ctl(r.fd, EPOLL_CTL_ADD, p[0], EPOLLIN | EPOLLET, 101);
 	char buf[16];
 	read(p[0], buf, sizeof(buf));
+	ctl(r.fd, EPOLL_CTL_ADD, p[0], EPOLLIN | EPOLLET, 101);
 	ctl(r.fd, EPOLL_CTL_DEL, p[0], 0, 0);
 	CHECK("DEL of an idle item leaves ready_events 0", r.items[0].ready_events == 0 && pending(&r) == 0,
 	      "ready %#x pending %u", r.items[0].ready_events, pending(&r));
@@ -342,10 +342,11 @@ static void check_publication(void)
 		data = take(&r, &events, &item);
 		total++;
 		if (data == 103 && (events & EPOLLIN))
-			got103 = 1;
+			got103++;
 	}
-	CHECK("re-added fd's readiness is delivered with its new data", got103 && total <= 2, "got103 %d entries %u", got103,
-	      total);
+	/* The stale entry takes the new item's bits; the entry the re-ADD queued for them is then dropped. */
+	CHECK("re-added fd's readiness is delivered with its new data, once", got103 == 1 && total == 2,
+	      "got103 %d entries %u", got103, total);
 	read(p[0], buf, sizeof(buf));
 	ctl(r.fd, EPOLL_CTL_DEL, p[0], 0, 0);
 	close_ring(&r);

@@ -34,10 +34,22 @@ class UserpollRingDetectionTest {
         assumeTrue("amd64".equals(System.getProperty("os.arch")), "x86_64 only: syscall numbers differ elsewhere");
     }
 
+    /** The JVM's own settings (the QEMU guest passes both), restored after each test that changes them. */
+    private static final String SYSCALL_AT_START = System.getProperty(UserpollRing.SYSCALL_PROPERTY);
+    private static final String PROTOCOL_AT_START = System.getProperty(UserpollRing.PROTOCOL_PROPERTY);
+
     @AfterEach
-    void clearProperties() {
-        System.clearProperty(UserpollRing.SYSCALL_PROPERTY);
-        System.clearProperty(UserpollRing.PROTOCOL_PROPERTY);
+    void restoreProperties() {
+        restore(UserpollRing.SYSCALL_PROPERTY, SYSCALL_AT_START);
+        restore(UserpollRing.PROTOCOL_PROPERTY, PROTOCOL_AT_START);
+    }
+
+    private static void restore(String key, String value) {
+        if (value == null) {
+            System.clearProperty(key);
+        } else {
+            System.setProperty(key, value);
+        }
     }
 
     @Test

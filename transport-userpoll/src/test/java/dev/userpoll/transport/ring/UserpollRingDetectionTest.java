@@ -121,6 +121,7 @@ class UserpollRingDetectionTest {
     @Test
     void aNumberWithoutAKnownProtocolNeedsTheProtocolProperty() {
         System.setProperty(UserpollRing.SYSCALL_PROPERTY, "213");
+        System.clearProperty(UserpollRing.PROTOCOL_PROPERTY);
         Throwable cause = UserpollRing.probe();
         assertNotNull(cause);
         assertTrue(cause.getMessage().contains("-D" + UserpollRing.PROTOCOL_PROPERTY), cause.getMessage());

@@ -3,14 +3,15 @@
 # (TCG, no KVM needed) and runs, inside the guest:
 #   (a) userpoll-abi-check: the raw ABI, from C;
 #   (b) the ring-source tests of transport-userpoll on the real ABI (UserpollRingKernelTest and friends);
-#   (c) the whole-transport echo test (UserpollEchoTest) on every ring source, the real userpoll included.
+#   (c) the whole-transport echo test (UserpollEchoTest) on every ring source, the real userpoll included;
+#   (d) the channel and event-loop tests (UserpollChannelBehaviourTest, ...) on every ring source.
 # Then prints a pass/fail summary and exits non-zero on any failure.
 #
 # Everything built is cached in $USERPOLL_KERNEL_CACHE (default ~/.cache/userpoll-kernel): a second run
 # rebuilds only what changed. Needs root or sudo for apt-get when packages are missing.
 # Environment: USERPOLL_KERNEL_CACHE, USERPOLL_QEMU_TIMEOUT (seconds, default 1800),
-#   USERPOLL_QEMU_SMP (default 2), USERPOLL_GUEST_RING_TESTS / USERPOLL_GUEST_ECHO_TESTS (JUnit console
-#   launcher selectors for (b) and (c), e.g. "--select-class dev.userpoll.transport.UserpollChannelBehaviourTest").
+#   USERPOLL_QEMU_SMP (default 2), USERPOLL_GUEST_RING_TESTS / _ECHO_TESTS / _CHANNEL_TESTS (JUnit console
+#   launcher selectors for (b), (c), (d), e.g. "--select-class dev.userpoll.transport.UserpollEchoTest").
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -127,6 +128,9 @@ printf '::1 localhost ip6-localhost\n' >> "$RUN/etc/hosts"
 RING_TESTS=${USERPOLL_GUEST_RING_TESTS:-"--select-class dev.userpoll.transport.ring.UserpollRingKernelTest
  --select-class dev.userpoll.transport.ring.UserpollRingDetectionTest"}
 ECHO_TESTS=${USERPOLL_GUEST_ECHO_TESTS:-"--select-class dev.userpoll.transport.UserpollEchoTest"}
+# (d): the channel and event-loop tests, each on every ring source (the real userpoll one included).
+CHANNEL_TESTS=${USERPOLL_GUEST_CHANNEL_TESTS:-"--select-class dev.userpoll.transport.UserpollChannelBehaviourTest
+ --select-class dev.userpoll.transport.UserpollResourceTest --select-class dev.userpoll.transport.UserpollIoHandlerTest"}
 cat > "$RUN/init" <<EOF
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -156,6 +160,11 @@ echo "GUEST-MARK ECHO-START uptime=\$(cut -d' ' -f1 /proc/uptime)"
 java \$JAVA_OPTS -jar /app/junit-console.jar execute --disable-banner --disable-ansi-colors --details=tree \\
   --class-path "\$CP" $(echo $ECHO_TESTS)
 echo "GUEST-MARK ECHO-END rc=\$? uptime=\$(cut -d' ' -f1 /proc/uptime)"
+
+echo "GUEST-MARK CHANNELS-START uptime=\$(cut -d' ' -f1 /proc/uptime)"
+java \$JAVA_OPTS -jar /app/junit-console.jar execute --disable-banner --disable-ansi-colors --details=tree \\
+  --class-path "\$CP" $(echo $CHANNEL_TESTS)
+echo "GUEST-MARK CHANNELS-END rc=\$? uptime=\$(cut -d' ' -f1 /proc/uptime)"
 
 for f in /tmp/hs_err*.log; do
   [ -f "\$f" ] && { echo "GUEST-MARK HS_ERR \$f"; cat "\$f"; }
@@ -193,6 +202,7 @@ booted=$(mark BOOTED | field uptime)
 abi_rc=$(mark ABI-END | field rc)
 ring_rc=$(mark RING-END | field rc)
 echo_rc=$(mark ECHO-END | field rc)
+channels_rc=$(mark CHANNELS-END | field rc)
 done_at=$(mark DONE | field uptime)
 echo
 echo "================ userpoll kernel run summary ================"
@@ -206,6 +216,7 @@ report "(a) raw ABI check (C)     " "$abi_rc" "$(grep -o 'USERPOLL-ABI-CHECK: .*
 grep '^FAIL ' "$LOG" | sed 's/^/        /' || true
 report "(b) ring tests (JUnit)    " "$ring_rc" "$(summary_of RING)"
 report "(c) echo test (JUnit)     " "$echo_rc" "$(summary_of ECHO)"
+report "(d) channel tests (JUnit) " "$channels_rc" "$(summary_of CHANNELS)"
 # The real source must have run: its tests are skipped (assumption) only where the kernel lacks the ABI.
 if grep -qE "userpoll ring source unavailable|ring source userpoll is unavailable" "$LOG"; then
   echo "FAIL  the guest's JVM found no EPOLL_USERPOLL: $(grep -m1 -oE 'EPOLL_USERPOLL is not supported[^│]*' "$LOG")"

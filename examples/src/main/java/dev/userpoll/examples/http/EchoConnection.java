@@ -127,9 +127,11 @@ final class EchoConnection extends SimpleChannelInboundHandler<FullHttpResponse>
             stats.mismatch("request " + id + ": echoed " + body.readableBytes() + " bytes, sent " + size);
             return false;
         }
-        int base = body.readerIndex();
+        // One bulk copy, then plain array reads: per-byte getByte on a (leak-tracked, composite) buffer is slow.
+        byte[] echoed = new byte[size];
+        body.getBytes(body.readerIndex(), echoed);
         for (int i = 0; i < size; i++) {
-            if (body.getByte(base + i) != bodyByte(id, i)) {
+            if (echoed[i] != bodyByte(id, i)) {
                 stats.mismatch("request " + id + ": echoed body differs at byte " + i);
                 return false;
             }

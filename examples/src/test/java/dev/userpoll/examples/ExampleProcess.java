@@ -31,7 +31,8 @@ final class ExampleProcess implements AutoCloseable {
         assertTrue(Files.isRegularFile(JAR), "the shaded jar is built by package: " + JAR.toAbsolutePath());
         stderrFile = Files.createTempFile("userpoll-example", ".err");
         ProcessBuilder pb = new ProcessBuilder(command).redirectError(stderrFile.toFile());
-        pb.environment().remove("USERPOLL_TRANSPORT");
+        // Only what the test sets: a USERPOLL_* variable in the build's environment must not steer the choice.
+        pb.environment().keySet().removeIf(k -> k.startsWith("USERPOLL_"));
         pb.environment().putAll(env);
         process = pb.start();
         process.getOutputStream().close();

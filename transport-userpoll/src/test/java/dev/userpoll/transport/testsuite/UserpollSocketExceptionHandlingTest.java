@@ -1,0 +1,16 @@
+package dev.userpoll.transport.testsuite;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
+import io.netty.testsuite.transport.socket.SocketExceptionHandlingTest;
+
+import java.util.List;
+
+/** Netty's {@link SocketExceptionHandlingTest} on our channels, per {@link UserpollSocketTestPermutation}. */
+public class UserpollSocketExceptionHandlingTest extends SocketExceptionHandlingTest {
+    @Override
+    protected List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> newFactories() {
+        return UserpollSocketTestPermutation.INSTANCE.socket();
+    }
+}

@@ -1,0 +1,16 @@
+package dev.userpoll.transport.testsuite;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
+import io.netty.testsuite.transport.socket.SocketStringEchoTest;
+
+import java.util.List;
+
+/** Netty's {@link SocketStringEchoTest} on our channels, per {@link UserpollSocketTestPermutation}. */
+public class UserpollSocketStringEchoTest extends SocketStringEchoTest {
+    @Override
+    protected List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> newFactories() {
+        return UserpollSocketTestPermutation.INSTANCE.socket();
+    }
+}

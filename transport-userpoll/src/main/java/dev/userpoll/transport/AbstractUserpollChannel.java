@@ -55,7 +55,10 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
     private volatile SocketAddress local;
     private volatile SocketAddress remote;
 
-    private UserpollIoRegistration registration;
+    /** What the loop handed back (Netty wraps the handler's registration); ops go through submit(). */
+    private IoRegistration registration;
+    /** Whether the fd has been handed to the ring source. Loop thread only. */
+    private boolean armed;
     private ChannelPromise connectPromise;
     private Future<?> connectTimeoutFuture;
     private SocketAddress requestedRemoteAddress;
@@ -114,8 +117,8 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
         return loop instanceof IoEventLoop && ((IoEventLoop) loop).isCompatible(AbstractUserpollUnsafe.class);
     }
 
-    /** The loop's ring source, for diagnostics; null before registration. */
-    UserpollIoRegistration registration() {
+    /** The loop registration; null before registration. */
+    IoRegistration registration() {
         return registration;
     }
 
@@ -123,7 +126,7 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
     protected void doRegister(ChannelPromise promise) {
         ((IoEventLoop) eventLoop()).register((AbstractUserpollUnsafe) unsafe()).addListener(f -> {
             if (f.isSuccess()) {
-                registration = (UserpollIoRegistration) f.getNow();
+                registration = (IoRegistration) f.getNow();
                 if (isActive()) {
                     arm();
                 }
@@ -136,9 +139,10 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
 
     /** Registers the fd with the ring source (once); called when the channel becomes active or connects. */
     final void arm() {
-        UserpollIoRegistration reg = registration;
-        if (reg != null && !reg.isArmed() && socket.isOpen()) {
+        IoRegistration reg = registration;
+        if (reg != null && !armed && socket.isOpen()) {
             reg.submit(armOps());
+            armed = true;
         }
     }
 
@@ -148,17 +152,18 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
 
     /** Asks the loop to serve this channel again next pass, without a kernel event. */
     final void scheduleRetry() {
-        UserpollIoRegistration reg = registration;
+        IoRegistration reg = registration;
         if (reg != null) {
-            reg.markReady();
+            reg.submit(UserpollIoOps.READY);
         }
     }
 
     @Override
     protected void doDeregister() throws Exception {
-        UserpollIoRegistration reg = registration;
+        IoRegistration reg = registration;
         if (reg != null) {
             registration = null;
+            armed = false;
             reg.cancel();
         }
     }
@@ -173,9 +178,10 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
         active = false;
         // Take the fd out of the ring before closing it: its number may be reused at once, and an armed
         // io_uring poll would keep the socket open.
-        UserpollIoRegistration reg = registration;
-        if (reg != null && eventLoop().inEventLoop()) {
-            reg.disarm();
+        IoRegistration reg = registration;
+        if (reg != null && armed && eventLoop().inEventLoop()) {
+            reg.submit(UserpollIoOps.DISARM);
+            armed = false;
         }
         try {
             ChannelPromise promise = connectPromise;

@@ -86,12 +86,25 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
         if (cause != null) {
             throw new IllegalStateException("ring source " + kind.configName() + " is unavailable: " + cause, cause);
         }
+        return newFactory(() -> kind.open(ringSize), idlePolicy);
+    }
+
+    /** Opens a ring source for each new loop. */
+    @FunctionalInterface
+    interface RingSourceOpener {
+        RingSource open() throws IOException;
+    }
+
+    /** A factory over any ring source (tests wrap one to count what the loop asks of it). */
+    static IoHandlerFactory newFactory(RingSourceOpener opener, IdlePolicy idlePolicy) {
         return executor -> {
+            RingSource source;
             try {
-                return new UserpollIoHandler(executor, kind.open(ringSize), idlePolicy);
+                source = opener.open();
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot open ring source " + kind.configName(), e);
+                throw new UncheckedIOException("cannot open ring source", e);
             }
+            return new UserpollIoHandler(executor, source, idlePolicy);
         };
     }
 

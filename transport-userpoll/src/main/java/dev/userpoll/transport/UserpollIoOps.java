@@ -10,6 +10,8 @@ import io.netty.channel.IoOps;
 public final class UserpollIoOps implements IoOps {
     /** Put the handle on the loop's ready list: it stopped before EAGAIN and must be served next pass. */
     public static final UserpollIoOps READY = new UserpollIoOps(0, true);
+    /** Take the fd out of the ring source now (before the caller closes it); the handle stays registered. */
+    public static final UserpollIoOps DISARM = new UserpollIoOps(0, false);
     /** The events a stream socket is armed with: IN, OUT and RDHUP (ERR and HUP are implied). */
     public static final UserpollIoOps ARM_STREAM = arm(Native.EPOLLIN | Native.EPOLLOUT | Native.EPOLLRDHUP);
     /** The events a listening socket is armed with. */
@@ -25,6 +27,7 @@ public final class UserpollIoOps implements IoOps {
 
     /** Register the fd with the ring source, once, edge-triggered, for {@code events}. */
     public static UserpollIoOps arm(int events) {
+        // events == 0 is DISARM's encoding
         if (events == 0) {
             throw new IllegalArgumentException("no events");
         }
@@ -39,8 +42,13 @@ public final class UserpollIoOps implements IoOps {
         return ready;
     }
 
+    boolean isDisarm() {
+        return !ready && events == 0;
+    }
+
     @Override
     public String toString() {
-        return ready ? "UserpollIoOps(READY)" : "UserpollIoOps(ARM " + UserpollIoEvent.describe(events) + ')';
+        return ready ? "UserpollIoOps(READY)" : events == 0 ? "UserpollIoOps(DISARM)"
+                : "UserpollIoOps(ARM " + UserpollIoEvent.describe(events) + ')';
     }
 }

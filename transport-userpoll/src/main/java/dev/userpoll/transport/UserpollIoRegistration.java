@@ -7,7 +7,7 @@ import io.netty.channel.IoRegistration;
  * A handle's registration with one {@link UserpollIoHandler}. The fd reaches the kernel once, when
  * the handle submits {@link UserpollIoOps#arm(int)} (a socket is armed when it becomes active or starts
  * to connect, so an unconnected socket never reports a spurious hang-up), and leaves it on
- * {@link #cancel()} or {@link #disarm()}.
+ * {@link #cancel()} or {@link UserpollIoOps#DISARM}.
  */
 public final class UserpollIoRegistration implements IoRegistration {
     final UserpollIoHandler handler;
@@ -37,7 +37,8 @@ public final class UserpollIoRegistration implements IoRegistration {
 
     /**
      * {@link UserpollIoOps#READY}: serve the handle again next pass without a kernel event;
-     * {@link UserpollIoOps#arm(int)}: register the fd with the ring source (once). Loop thread only.
+     * {@link UserpollIoOps#arm(int)}: register the fd with the ring source (once);
+     * {@link UserpollIoOps#DISARM}: take it out again before the fd is closed. Loop thread only.
      * Returns 0, or -1 when the registration is no longer valid.
      */
     @Override
@@ -51,30 +52,12 @@ public final class UserpollIoRegistration implements IoRegistration {
         UserpollIoOps uops = (UserpollIoOps) ops;
         if (uops.isReady()) {
             handler.addToReadyList(this);
+        } else if (uops.isDisarm()) {
+            handler.disarm(this);
         } else {
             handler.arm(this, uops.events());
         }
         return 0;
-    }
-
-    /** Same as {@code submit(UserpollIoOps.READY)}, without the type check. Loop thread only. */
-    public void markReady() {
-        if (valid) {
-            handler.addToReadyList(this);
-        }
-    }
-
-    /** Whether the fd has been registered with the ring source. */
-    public boolean isArmed() {
-        return armedFd >= 0;
-    }
-
-    /**
-     * Removes the fd from the ring source now (before the caller closes it), keeping the handle
-     * registered with the loop. Loop thread only.
-     */
-    public void disarm() {
-        handler.disarm(this);
     }
 
     @Override

@@ -365,7 +365,9 @@ public final class UserpollRing implements RingSource {
         static Opened open(int nr, int size) throws IOException {
             int fd = Native.epollCreate2(nr, EPOLL_USERPOLL | EPOLL_CLOEXEC, size);
             if (fd < 0) {
-                throw new IOException("failed with " + errnoName(-fd));
+                // ENOMEM from a real epoll_create2: the ring's pages are charged to RLIMIT_MEMLOCK.
+                throw new IOException("failed with " + errnoName(-fd)
+                        + (fd == -Native.ENOMEM ? " (RLIMIT_MEMLOCK too low for the ring's pages?)" : ""));
             }
             MappedMemory page = null;
             MappedMemory header = null;

@@ -1,0 +1,355 @@
+package dev.userpoll.transport.ring;
+
+import dev.userpoll.transport.internal.Native;
+import dev.userpoll.transport.ring.IoUringTestSupport.Event;
+import dev.userpoll.transport.ring.IoUringTestSupport.TcpPair;
+import io.netty.channel.unix.FileDescriptor;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.SocketTimeoutException;
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.userpoll.transport.ring.IoUringTestSupport.contains;
+import static dev.userpoll.transport.ring.IoUringTestSupport.collectNow;
+import static dev.userpoll.transport.ring.IoUringTestSupport.collectUntil;
+import static dev.userpoll.transport.ring.IoUringTestSupport.readAll;
+import static dev.userpoll.transport.ring.IoUringTestSupport.write;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link IoUringPollRing}: the ring source contract, then what is particular to io_uring (arms and
+ * re-arms, CQ overflow, the file reference an arm holds, setup flags).
+ */
+class IoUringPollRingTest extends AbstractRingSourceTest {
+
+    @BeforeAll
+    static void requireIoUring() {
+        IoUringTestSupport.assumeIoUring();
+    }
+
+    @Override
+    protected RingSource newSource() throws Exception {
+        return new IoUringPollRing(ringSize());
+    }
+
+    @Test
+    void probeReportsAvailableAndRingIsSizedFromTheHint() throws Exception {
+        try (IoUringPollRing ring = new IoUringPollRing(4096)) {
+            assertEquals(RingSourceKind.IO_URING, ring.kind());
+            assertEquals(256, ring.layout().sqEntries);
+            assertEquals(8192, ring.layout().cqEntries);
+            assertTrue(ring.layout().hasFeature(Native.IORING_FEAT_EXT_ARG));
+            assertFalse(ring.hasReady());
+        }
+    }
+
+    @Test
+    void refusedSetupSaysIoUringIsUnavailableAndNamesTheErrno() {
+        IOException e = assertThrows(IOException.class, () -> new IoUringPollRing(0, 0, 0)); // 0 entries: EINVAL
+        assertTrue(e.getMessage().contains("io_uring is unavailable") && e.getMessage().contains("EINVAL"),
+                e.getMessage());
+    }
+
+    /** Internal completions (wakeups, removals, ended registrations) do not make hasReady() true. */
+    @Test
+    void hasReadyIgnoresCompletionsThatDrainDrops() throws Exception {
+        try (IoUringPollRing ring = new IoUringPollRing(64)) {
+            FileDescriptor[] pipe = FileDescriptor.pipe();
+            try {
+                ring.register(pipe[0].intValue(), Native.EPOLLIN, 1);
+                write(pipe[1], 1);
+                assertTrue(ring.hasReady());
+                ring.deregister(pipe[0].intValue()); // leaves the stale CQE plus the removal's ones in the ring
+                ring.wakeup();
+                ring.park(1_000_000_000L);
+                assertFalse(ring.hasReady());
+                assertEquals(0, ring.drain((t, ev) -> { }));
+            } finally {
+                pipe[0].close();
+                pipe[1].close();
+            }
+        }
+    }
+
+    @Test
+    void handlerMayCloseTheSource() throws Exception {
+        IoUringPollRing ring = new IoUringPollRing(64);
+        FileDescriptor[] a = FileDescriptor.pipe();
+        FileDescriptor[] b = FileDescriptor.pipe();
+        try {
+            ring.register(a[0].intValue(), Native.EPOLLIN, 1);
+            ring.register(b[0].intValue(), Native.EPOLLIN, 2);
+            write(a[1], 1);
+            write(b[1], 1);
+            assertEquals(1, ring.drain((t, ev) -> ring.close()));
+            assertFalse(ring.hasReady());
+        } finally {
+            ring.close();
+            a[0].close();
+            a[1].close();
+            b[0].close();
+            b[1].close();
+        }
+    }
+
+    @Test
+    void setupFlagsAreParsed() {
+        assertEquals(0, IoUringPollRing.parseSetupFlags("default"));
+        assertEquals(Native.IORING_SETUP_COOP_TASKRUN, IoUringPollRing.parseSetupFlags("coop"));
+        int both = Native.IORING_SETUP_COOP_TASKRUN | Native.IORING_SETUP_TASKRUN_FLAG;
+        assertEquals(both, IoUringPollRing.parseSetupFlags("coop,taskrun"));
+        assertEquals(both, IoUringPollRing.parseSetupFlags(" Taskrun "));
+        assertThrows(IllegalArgumentException.class, () -> IoUringPollRing.parseSetupFlags("defer"));
+    }
+
+    /** Every flag choice works end to end: data in, event out, wakeup and removal. */
+    @ParameterizedTest
+    @ValueSource(strings = {"default", "coop", "coop,taskrun"})
+    void everySetupFlagChoiceDeliversEvents(String flags) throws Exception {
+        int setupFlags = IoUringPollRing.parseSetupFlags(flags);
+        try (IoUringPollRing ring = new IoUringPollRing(64, 128, setupFlags); TcpPair pair = TcpPair.open()) {
+            assertEquals(setupFlags, ring.layout().setupFlags & setupFlags, "flags kept on this kernel");
+            ring.register(pair.fd(), Native.EPOLLIN | Native.EPOLLOUT | Native.EPOLLRDHUP, 7);
+            assertTrue(contains(collectUntil(ring, ev -> contains(ev, 7, Native.EPOLLOUT)), 7, Native.EPOLLOUT));
+            pair.peer.getOutputStream().write(1);
+            assertTrue(contains(collectUntil(ring, ev -> contains(ev, 7, Native.EPOLLIN)), 7, Native.EPOLLIN));
+            assertEquals(1, readAll(pair.accepted));
+            ring.wakeup();
+            ring.park(-1); // returns because of the wakeup
+            assertTrue(collectNow(ring).isEmpty(), "wakeup completions are not delivered");
+            ring.deregister(pair.fd());
+        }
+    }
+
+    /** One POLL_ADD per fd for its whole life: 1000 request/response rounds never re-arm. */
+    @Test
+    void steadyStateNeverReArms() throws Exception {
+        try (IoUringPollRing ring = new IoUringPollRing(256); TcpPair pair = TcpPair.open()) {
+            ring.register(pair.fd(), Native.EPOLLIN | Native.EPOLLOUT | Native.EPOLLRDHUP, 5);
+            assertEquals(1, ring.armCount());
+            InputStream peerIn = pair.peer.getInputStream();
+            java.io.OutputStream peerOut = pair.peer.getOutputStream();
+            int[] readable = new int[1];
+            ReadyHandler handler = (token, events) -> {
+                if (token == 5 && (events & Native.EPOLLIN) != 0) {
+                    readable[0]++;
+                }
+            };
+            for (int round = 0; round < 1000; round++) {
+                readable[0] = 0;
+                peerOut.write(round & 0x7f);
+                long deadline = System.nanoTime() + 2_000_000_000L;
+                while (readable[0] == 0 && System.nanoTime() < deadline) {
+                    ring.park(100_000_000L);
+                    ring.drain(handler);
+                }
+                assertEquals(1, readable[0], "round " + round);
+                assertEquals(1, readAll(pair.accepted));
+                write(pair.accepted, 1);
+                assertEquals(0, peerIn.read(), "round " + round); // write() sends byte 0
+            }
+            assertEquals(1, ring.armCount(), "re-armed in steady state");
+        }
+    }
+
+    /**
+     * More completions than the CQ ring holds: the kernel keeps the surplus on its overflow list
+     * (IORING_SQ_CQ_OVERFLOW) and ends the multishot arms it could not post to; drain flushes the
+     * list, delivers every event once, and re-arms the ended arms.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"default", "coop", "coop,taskrun"})
+    void cqOverflowLosesNothingAndEndedArmsAreReArmed(String flags) throws Exception {
+        int fds = 32;
+        try (IoUringPollRing ring = new IoUringPollRing(4, 4, IoUringPollRing.parseSetupFlags(flags))) {
+            assertEquals(4, ring.layout().cqEntries);
+            FileDescriptor[][] pipes = new FileDescriptor[fds][];
+            try {
+                for (int i = 0; i < fds; i++) {
+                    pipes[i] = FileDescriptor.pipe();
+                    ring.register(pipes[i][0].intValue(), Native.EPOLLIN, 100 + i);
+                }
+                assertEquals(fds, ring.armCount());
+                for (int i = 0; i < fds; i++) {
+                    write(pipes[i][1], 1);
+                }
+                assertTrue(ring.hasReady());
+                int sqFlags = ring.sqFlagsForTest();
+                assertNotEquals(0, sqFlags & Native.IORING_SQ_CQ_OVERFLOW,
+                        "CQ overflow not flagged: 0x" + Integer.toHexString(sqFlags));
+
+                // The handler reads like a channel does, so a re-arm finds nothing left to report.
+                List<Event> events = new ArrayList<>();
+                int delivered = ring.drain((token, ev) -> {
+                    events.add(new Event(token, ev));
+                    try {
+                        assertEquals(1, readAll(pipes[(int) (token - 100)][0]), "token " + token);
+                    } catch (IOException e) {
+                        throw new AssertionError(e);
+                    }
+                });
+                assertEquals(fds, delivered);
+                assertDeliveredOnceEach(events, fds, 100);
+                long reArms = ring.armCount() - fds;
+                assertTrue(reArms >= fds - 4, "arms ended by the overflow were not re-armed: " + reArms);
+                assertEquals(0, ring.sqFlagsForTest() & Native.IORING_SQ_CQ_OVERFLOW);
+
+                // Every fd, including those whose arm the kernel ended, still reports new data.
+                long armsBefore = ring.armCount();
+                for (int i = 0; i < fds; i++) {
+                    write(pipes[i][1], 1);
+                    final long token = 100 + i;
+                    List<Event> again = collectUntil(ring, ev -> contains(ev, token, Native.EPOLLIN));
+                    assertTrue(contains(again, token, Native.EPOLLIN), "fd " + i + ": " + again);
+                    assertEquals(1, readAll(pipes[i][0]));
+                }
+                assertEquals(armsBefore, ring.armCount(), "no re-arm while the CQ ring has room");
+            } finally {
+                for (FileDescriptor[] p : pipes) {
+                    if (p != null) {
+                        p[0].close();
+                        p[1].close();
+                    }
+                }
+            }
+        }
+    }
+
+    private static void assertDeliveredOnceEach(List<Event> events, int n, long firstToken) {
+        int[] seen = new int[n];
+        for (Event e : events) {
+            int i = (int) (e.token - firstToken);
+            assertTrue(i >= 0 && i < n, "unknown token " + e);
+            assertEquals(Native.EPOLLIN, e.events & Native.EPOLLIN, e.toString());
+            seen[i]++;
+        }
+        for (int i = 0; i < n; i++) {
+            assertEquals(1, seen[i], "events for fd #" + i + " in " + events);
+        }
+    }
+
+    /** The arm holds a file reference; after deregister() the fd's close() must really close the socket. */
+    @Test
+    void peerSeesEofAfterDeregisterAndClose() throws Exception {
+        try (IoUringPollRing ring = new IoUringPollRing(64)) {
+            for (int attempt = 0; attempt < 20; attempt++) {
+                TcpPair pair = TcpPair.open();
+                try {
+                    ring.register(pair.fd(), Native.EPOLLIN | Native.EPOLLOUT | Native.EPOLLRDHUP, attempt);
+                    collectUntil(ring, ev -> !ev.isEmpty()); // the arm reported the socket writable
+                    ring.deregister(pair.fd());
+                    pair.accepted.close();
+                    pair.peer.setSoTimeout(2000);
+                    int r;
+                    try {
+                        r = pair.peer.getInputStream().read();
+                    } catch (SocketTimeoutException e) {
+                        throw new AssertionError("attempt " + attempt + ": peer saw no EOF within 2 s", e);
+                    }
+                    assertEquals(-1, r, "attempt " + attempt);
+                } finally {
+                    pair.peer.close();
+                }
+            }
+            assertEquals(20, ring.armCount());
+        }
+    }
+
+    @Test
+    void deregisterDropsEventsAlreadyInTheRing() throws Exception {
+        try (IoUringPollRing ring = new IoUringPollRing(64)) {
+            FileDescriptor[] pipe = FileDescriptor.pipe();
+            try {
+                ring.register(pipe[0].intValue(), Native.EPOLLIN, 9);
+                write(pipe[1], 1);
+                assertTrue(ring.hasReady(), "the CQE is in the ring before deregister");
+                ring.deregister(pipe[0].intValue());
+                assertTrue(collectNow(ring).isEmpty());
+                ring.deregister(pipe[0].intValue()); // not registered any more: nothing to do
+            } finally {
+                pipe[0].close();
+                pipe[1].close();
+            }
+        }
+    }
+
+    /** Registrations made by the handler during a drain are submitted together when it ends. */
+    @Test
+    void registrationFromTheHandlerIsArmedWhenTheDrainEnds() throws Exception {
+        try (IoUringPollRing ring = new IoUringPollRing(64)) {
+            FileDescriptor[] a = FileDescriptor.pipe();
+            FileDescriptor[] b = FileDescriptor.pipe();
+            try {
+                ring.register(a[0].intValue(), Native.EPOLLIN, 1);
+                write(a[1], 1);
+                write(b[1], 1); // b is readable before it is registered: the arm reports it at once
+                List<Event> seen = new ArrayList<>();
+                ring.drain((token, events) -> {
+                    seen.add(new Event(token, events));
+                    if (token == 1) {
+                        try {
+                            ring.register(b[0].intValue(), Native.EPOLLIN, 2);
+                        } catch (IOException e) {
+                            throw new AssertionError(e);
+                        }
+                    }
+                });
+                assertEquals(1, seen.size(), seen.toString());
+                assertTrue(contains(collectUntil(ring, ev -> !ev.isEmpty()), 2, Native.EPOLLIN));
+            } finally {
+                a[0].close();
+                a[1].close();
+                b[0].close();
+                b[1].close();
+            }
+        }
+    }
+
+    /** A POLL_ADD the kernel refuses completes with an error: the owner gets EPOLLERR, and no re-arm loop. */
+    @Test
+    void refusedArmIsReportedAsEpollErr() throws Exception {
+        try (IoUringPollRing ring = new IoUringPollRing(64)) {
+            FileDescriptor[] pipe = FileDescriptor.pipe();
+            int closedFd = pipe[0].intValue();
+            pipe[0].close();
+            pipe[1].close();
+            ring.register(closedFd, Native.EPOLLIN, 3);
+            List<Event> events = collectUntil(ring, ev -> !ev.isEmpty());
+            assertEquals(1, events.size(), events.toString());
+            assertEquals(Native.EPOLLERR, events.get(0).events);
+            assertEquals(1, ring.armCount());
+            ring.park(20_000_000L);
+            assertTrue(collectNow(ring).isEmpty());
+            ring.deregister(closedFd);
+        }
+    }
+
+    @Test
+    void wakeupBeforeParkEndsTheNextParkAndManyWakeupsStayCheap() throws Exception {
+        try (IoUringPollRing ring = new IoUringPollRing(64)) {
+            for (int i = 0; i < 3000; i++) {
+                ring.wakeup();
+                ring.wakeup();
+                long start = System.nanoTime();
+                ring.park(5_000_000_000L);
+                assertTrue(System.nanoTime() - start < 2_000_000_000L, "iteration " + i);
+                assertEquals(0, ring.drain((t, e) -> { }));
+            }
+            // The eventfd counter is read now and then; its arm is still live afterwards.
+            long start = System.nanoTime();
+            ring.park(50_000_000L);
+            long tookMillis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(tookMillis >= 40 && tookMillis < 2000, "park took " + tookMillis + " ms");
+        }
+    }
+}

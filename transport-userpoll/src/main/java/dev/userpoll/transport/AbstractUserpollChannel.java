@@ -314,20 +314,15 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
             ReferenceCountUtil.release(holder);
             return Unpooled.EMPTY_BUFFER;
         }
+        // The kernel reads only direct memory: a pooled copy, else the thread-local one, else a fresh one.
         ByteBufAllocator alloc = alloc();
-        if (alloc.isDirectBufferPooled()) {
-            ByteBuf directBuf = alloc.directBuffer(readableBytes);
-            directBuf.writeBytes(buf, buf.readerIndex(), readableBytes);
-            ReferenceCountUtil.safeRelease(holder);
-            return directBuf;
+        ByteBuf directBuf = alloc.isDirectBufferPooled() ? null : ByteBufUtil.threadLocalDirectBuffer();
+        if (directBuf == null) {
+            directBuf = alloc.directBuffer(readableBytes);
         }
-        ByteBuf directBuf = ByteBufUtil.threadLocalDirectBuffer();
-        if (directBuf != null) {
-            directBuf.writeBytes(buf, buf.readerIndex(), readableBytes);
-            ReferenceCountUtil.safeRelease(holder);
-            return directBuf;
-        }
-        return buf; // no pooled direct memory: let send() take the heap buffer's NIO view
+        directBuf.writeBytes(buf, buf.readerIndex(), readableBytes);
+        ReferenceCountUtil.safeRelease(holder);
+        return directBuf;
     }
 
     /** recv into buf; returns bytes read, -1 on EOF, 0 on EAGAIN (then the channel is no longer read-ready). */

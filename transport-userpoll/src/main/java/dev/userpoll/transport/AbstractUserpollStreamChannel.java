@@ -16,6 +16,7 @@ import io.netty.channel.internal.ChannelUtils;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.IovArray;
 import io.netty.channel.unix.Socket;
+import io.netty.channel.unix.UnixChannelUtil;
 import io.netty.util.internal.StringUtil;
 
 import java.io.IOException;
@@ -57,7 +58,7 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
     protected Object filterOutboundMessage(Object msg) {
         if (msg instanceof ByteBuf) {
             ByteBuf buf = (ByteBuf) msg;
-            return buf.hasMemoryAddress() || buf.isDirect() ? msg : newDirectBuffer(buf);
+            return UnixChannelUtil.isBufferCopyNeededForWrite(buf) ? newDirectBuffer(buf) : msg;
         }
         if (msg instanceof FileRegion) {
             return msg;
@@ -111,10 +112,11 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
         int written;
         if (buf.hasMemoryAddress()) {
             written = socket.sendAddress(buf.memoryAddress(), buf.readerIndex(), buf.writerIndex());
-        } else {
-            ByteBuffer nioBuf = buf.nioBufferCount() == 1
-                    ? buf.internalNioBuffer(buf.readerIndex(), readableBytes) : buf.nioBuffer();
+        } else if (buf.nioBufferCount() == 1) {
+            ByteBuffer nioBuf = buf.internalNioBuffer(buf.readerIndex(), readableBytes);
             written = socket.send(nioBuf, nioBuf.position(), nioBuf.limit());
+        } else {
+            return doWriteMultiple(in); // a composite of direct parts: gather them, never merge on the heap
         }
         if (written > 0) {
             in.removeBytes(written);

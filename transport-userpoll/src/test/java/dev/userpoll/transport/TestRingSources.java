@@ -1,23 +1,70 @@
 package dev.userpoll.transport;
 
+import dev.userpoll.transport.ring.EmulatedUserpollKernel;
+import dev.userpoll.transport.ring.RingSource;
 import dev.userpoll.transport.ring.RingSourceKind;
+import dev.userpoll.transport.ring.UserpollProtocol;
+import io.netty.channel.IoHandlerFactory;
 import org.junit.jupiter.api.Assumptions;
 
-import java.util.Arrays;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.Stream;
 
-/** Every ring source, for parameterized tests; an unavailable one is skipped with its cause printed. */
+/**
+ * The ring sources whole-transport tests run on: each real kind (skipped, with its cause printed, where
+ * this machine lacks it) and the userpoll source over the emulated kernel, v3 and v5, which always runs.
+ */
 public final class TestRingSources {
     private TestRingSources() {
     }
 
-    public static Stream<RingSourceKind> all() {
-        return Arrays.stream(RingSourceKind.values());
+    /** One ring source to test on. */
+    public static final class Source {
+        private final String name;
+        private final RingSourceKind kind;
+        private final UserpollProtocol emulated;
+
+        private Source(String name, RingSourceKind kind, UserpollProtocol emulated) {
+            this.name = name;
+            this.kind = kind;
+            this.emulated = emulated;
+        }
+
+        /** Skips the calling test, printing why, when this source cannot run here. */
+        public void assumeAvailable() {
+            if (emulated == null) {
+                Throwable cause = Userpoll.unavailabilityCause(kind);
+                Assumptions.assumeTrue(cause == null,
+                        () -> "ring source " + kind.configName() + " is unavailable here: " + cause);
+            }
+        }
+
+        public RingSource open(int ringSize) throws IOException {
+            return emulated == null ? kind.open(ringSize) : EmulatedUserpollKernel.openRing(ringSize, emulated);
+        }
+
+        public IoHandlerFactory ioHandlerFactory() {
+            assumeAvailable();
+            return emulated == null ? UserpollIoHandler.newFactory(kind) : EmulatedUserpoll.ioHandlerFactory(emulated);
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
     }
 
-    public static void assumeAvailable(RingSourceKind kind) {
-        Throwable cause = Userpoll.unavailabilityCause(kind);
-        Assumptions.assumeTrue(cause == null,
-                () -> "ring source " + kind.configName() + " is unavailable here: " + cause);
+    public static Stream<Source> all() {
+        List<Source> sources = new ArrayList<>();
+        for (RingSourceKind kind : RingSourceKind.values()) {
+            sources.add(new Source(kind.configName(), kind, null));
+        }
+        for (UserpollProtocol protocol : UserpollProtocol.values()) {
+            sources.add(new Source("userpoll-emulated-" + protocol.name().toLowerCase(java.util.Locale.ROOT),
+                    RingSourceKind.USERPOLL, protocol));
+        }
+        return sources.stream();
     }
 }

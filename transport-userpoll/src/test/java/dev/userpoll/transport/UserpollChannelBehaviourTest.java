@@ -1,6 +1,5 @@
 package dev.userpoll.transport;
 
-import dev.userpoll.transport.ring.RingSourceKind;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -37,9 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The edge-triggered rules of DESIGN.md section 4, end to end on each ring source. */
 class UserpollChannelBehaviourTest {
 
-    private static EventLoopGroup group(RingSourceKind kind, int threads) {
-        TestRingSources.assumeAvailable(kind);
-        return new MultiThreadIoEventLoopGroup(threads, UserpollIoHandler.newFactory(kind));
+    private static EventLoopGroup group(TestRingSources.Source source, int threads) {
+        return new MultiThreadIoEventLoopGroup(threads, source.ioHandlerFactory());
     }
 
     private static void shutdown(EventLoopGroup... groups) throws InterruptedException {
@@ -50,9 +48,9 @@ class UserpollChannelBehaviourTest {
 
     @ParameterizedTest
     @MethodSource("dev.userpoll.transport.TestRingSources#all")
-    void thousandsOfConnectionsWithLargeWritesBothWaysLoseNothing(RingSourceKind kind) throws Exception {
-        EventLoopGroup server = group(kind, 2);
-        EventLoopGroup client = new MultiThreadIoEventLoopGroup(2, UserpollIoHandler.newFactory(kind));
+    void thousandsOfConnectionsWithLargeWritesBothWaysLoseNothing(TestRingSources.Source source) throws Exception {
+        EventLoopGroup server = group(source, 2);
+        EventLoopGroup client = new MultiThreadIoEventLoopGroup(2, source.ioHandlerFactory());
         try {
             Channel listener = EchoHarness.startEchoServer(server, sb -> sb.option(ChannelOption.SO_BACKLOG, 4096));
             int connections = 1000;
@@ -72,8 +70,8 @@ class UserpollChannelBehaviourTest {
 
     @ParameterizedTest
     @MethodSource("dev.userpoll.transport.TestRingSources#all")
-    void channelsStoppedByReadAndWriteLimitsAreServedFromTheReadyList(RingSourceKind kind) throws Exception {
-        EventLoopGroup group = group(kind, 1); // one loop: both ends compete, so fairness matters
+    void channelsStoppedByReadAndWriteLimitsAreServedFromTheReadyList(TestRingSources.Source source) throws Exception {
+        EventLoopGroup group = group(source, 1); // one loop: both ends compete, so fairness matters
         try {
             Channel listener = EchoHarness.startEchoServer(group, sb -> sb
                     .childOption(ChannelOption.MAX_MESSAGES_PER_READ, 1)
@@ -92,8 +90,8 @@ class UserpollChannelBehaviourTest {
 
     @ParameterizedTest
     @MethodSource("dev.userpoll.transport.TestRingSources#all")
-    void dataSignalledWhileAutoReadIsOffIsDeliveredOnRead(RingSourceKind kind) throws Exception {
-        EventLoopGroup group = group(kind, 1);
+    void dataSignalledWhileAutoReadIsOffIsDeliveredOnRead(TestRingSources.Source source) throws Exception {
+        EventLoopGroup group = group(source, 1);
         try {
             AtomicReference<Channel> child = new AtomicReference<>();
             CountDownLatch accepted = new CountDownLatch(1);
@@ -135,11 +133,11 @@ class UserpollChannelBehaviourTest {
 
     @ParameterizedTest
     @MethodSource("dev.userpoll.transport.TestRingSources#all")
-    void everyFdIsRegisteredOnceAndNeverAgainWhileDataFlows(RingSourceKind kind) throws Exception {
-        TestRingSources.assumeAvailable(kind);
+    void everyFdIsRegisteredOnceAndNeverAgainWhileDataFlows(TestRingSources.Source source) throws Exception {
+        source.assumeAvailable();
         ConcurrentLinkedQueue<CountingRingSource> opened = new ConcurrentLinkedQueue<>();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, UserpollIoHandler.newFactory(() -> {
-            CountingRingSource s = new CountingRingSource(kind.open(256));
+            CountingRingSource s = new CountingRingSource(source.open(256));
             opened.add(s);
             return s;
         }, IdlePolicy.PARK));
@@ -190,8 +188,8 @@ class UserpollChannelBehaviourTest {
 
     @ParameterizedTest
     @MethodSource("dev.userpoll.transport.TestRingSources#all")
-    void peerResetInTheMiddleOfAWriteFailsTheWriteAndKeepsTheLoopServing(RingSourceKind kind) throws Exception {
-        EventLoopGroup group = group(kind, 1);
+    void peerResetInTheMiddleOfAWriteFailsTheWriteAndKeepsTheLoopServing(TestRingSources.Source source) throws Exception {
+        EventLoopGroup group = group(source, 1);
         try {
             List<ByteBuf> written = new ArrayList<>();
             CompletableFuture<Throwable> writeFailure = new CompletableFuture<>();
@@ -250,8 +248,8 @@ class UserpollChannelBehaviourTest {
 
     @ParameterizedTest
     @MethodSource("dev.userpoll.transport.TestRingSources#all")
-    void closeInsideABatchWithImmediateFdReuseNeverDeliversToTheWrongChannel(RingSourceKind kind) throws Exception {
-        EventLoopGroup group = group(kind, 1);
+    void closeInsideABatchWithImmediateFdReuseNeverDeliversToTheWrongChannel(TestRingSources.Source source) throws Exception {
+        EventLoopGroup group = group(source, 1);
         try {
             // A second server that never sends: anything read by a channel connected to it is misdelivered.
             Channel silent = new ServerBootstrap().group(group).channel(UserpollServerSocketChannel.class)

@@ -1,6 +1,5 @@
 package dev.userpoll.transport;
 
-import dev.userpoll.transport.ring.RingSourceKind;
 import io.netty.buffer.AbstractByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -32,8 +31,8 @@ class UserpollResourceTest {
 
     @ParameterizedTest
     @MethodSource("dev.userpoll.transport.TestRingSources#all")
-    void fdsAndDirectMemoryReturnToTheirStartAndNothingLeaks(RingSourceKind kind) throws Exception {
-        TestRingSources.assumeAvailable(kind);
+    void fdsAndDirectMemoryReturnToTheirStartAndNothingLeaks(TestRingSources.Source source) throws Exception {
+        source.assumeAvailable();
         ResourceLeakDetector.Level level = ResourceLeakDetector.getLevel();
         ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
         ConcurrentLinkedQueue<String> leaks = new ConcurrentLinkedQueue<>();
@@ -45,7 +44,7 @@ class UserpollResourceTest {
             int fdsBefore = openFds();
             long jdkDirectBefore = jdkDirectMemory();
 
-            EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, UserpollIoHandler.newFactory(kind));
+            EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, source.ioHandlerFactory());
             Channel listener = EchoHarness.startEchoServer(group, sb -> sb
                     .option(ChannelOption.ALLOCATOR, alloc).childOption(ChannelOption.ALLOCATOR, alloc));
             List<CompletableFuture<Boolean>> results = new ArrayList<>();

@@ -36,6 +36,8 @@ import static dev.userpoll.transport.ring.UserpollRingLayout.MAX_ITEMS_NR_OFFSET
  * scheduled tasks need precise). A timer left armed by a park that ended early fires into the ring
  * later and costs at most one spurious wakeup. {@link #wakeup()} writes an eventfd registered in the
  * same ring. Neither internal fd is ever delivered to a handler.
+ * <p>The calls on the userpoll epoll itself (create and map, {@code epoll_ctl}, the park) go through
+ * {@link UserpollKernel}: the system calls ({@link #SYSCALLS}) here, an emulated kernel in tests.
  */
 public final class UserpollRing implements RingSource {
     /** System property: the syscall number of {@code epoll_create2} to use instead of trying 428, then 437. */
@@ -54,11 +56,15 @@ public final class UserpollRing implements RingSource {
     private static final long TIMER_DATA = FdRegistrations.dataWord(-2, 0);
     private static final long NANOS_PER_MILLI = TimeUnit.MILLISECONDS.toNanos(1);
 
+    /** The kernel itself: detection, then {@code epoll_create2} at the number that proved to be it. */
+    static final UserpollKernel SYSCALLS = size -> {
+        Detected d = detected();
+        return Opened.open(d.syscallNumber, size, d.protocol);
+    };
+
     private static volatile Detected detected;
 
-    private final int epfd;
-    private final MappedMemory header;
-    private final MappedMemory index;
+    private final UserpollKernel.Epoll epoll;
     private final UserpollRingConsumer consumer;
     private final FdRegistrations registrations = new FdRegistrations();
     private final int eventFd;
@@ -76,26 +82,28 @@ public final class UserpollRing implements RingSource {
      * rounded up by the kernel to a power of two, at most {@value UserpollRingLayout#MAX_ITEMS}.
      */
     public UserpollRing(int ringSize) throws IOException {
-        Detected d = detected();
+        this(ringSize, SYSCALLS);
+    }
+
+    /** As {@link #UserpollRing(int)}, with the kernel calls answered by {@code kernel}. */
+    UserpollRing(int ringSize, UserpollKernel kernel) throws IOException {
         int size = (int) Math.min(MAX_ITEMS, Math.max(1L, (long) ringSize + 2));
-        Opened opened = Opened.open(d.syscallNumber, size);
+        UserpollKernel.Epoll opened = kernel.create(size);
         int efd = -1;
         int tfd = -1;
         try {
             efd = Errno.check("eventfd", Native.eventFd());
             tfd = Errno.check("timerfd_create", Native.timerFd());
-            ctlAdd(opened.epfd, efd, Native.EPOLLIN, WAKEUP_DATA, "eventfd");
-            ctlAdd(opened.epfd, tfd, Native.EPOLLIN, TIMER_DATA, "timerfd");
-            consumer = new UserpollRingConsumer(opened.header, opened.index, d.protocol);
+            ctlAdd(opened, efd, Native.EPOLLIN, WAKEUP_DATA, "eventfd");
+            ctlAdd(opened, tfd, Native.EPOLLIN, TIMER_DATA, "timerfd");
+            consumer = new UserpollRingConsumer(opened.header(), opened.index(), opened.protocol());
         } catch (IOException | RuntimeException e) {
             closeQuietly(tfd);
             closeQuietly(efd);
             opened.close();
             throw e instanceof IOException ? (IOException) e : new IOException(e.getMessage(), e);
         }
-        epfd = opened.epfd;
-        header = opened.header;
-        index = opened.index;
+        epoll = opened;
         eventFd = efd;
         timerFd = tfd;
     }
@@ -123,7 +131,7 @@ public final class UserpollRing implements RingSource {
     @Override
     public void register(int fd, int events, long token) throws IOException {
         long data = registrations.add(fd, token);
-        int res = Native.epollCtl(epfd, Native.EPOLL_CTL_ADD, fd, events | Native.EPOLLET, data);
+        int res = epoll.ctl(Native.EPOLL_CTL_ADD, fd, events | Native.EPOLLET, data);
         if (res < 0) {
             registrations.remove(fd);
             if (res == -Native.ENOSPC) {
@@ -140,7 +148,7 @@ public final class UserpollRing implements RingSource {
             return;
         }
         // The kernel marks a queued entry EPOLLREMOVED; the table already drops its data word too.
-        int res = Native.epollCtl(epfd, Native.EPOLL_CTL_DEL, fd, 0, 0);
+        int res = epoll.ctl(Native.EPOLL_CTL_DEL, fd, 0, 0);
         if (res < 0 && res != -Native.ENOENT && res != -Native.EBADF) {
             throw Errno.ioException("epoll_ctl(DEL, fd " + fd + ")", res);
         }
@@ -192,10 +200,9 @@ public final class UserpollRing implements RingSource {
             long millis = (timeoutNanos + NANOS_PER_MILLI - 1) / NANOS_PER_MILLI;
             timeoutMillis = (int) Math.min(Integer.MAX_VALUE, millis);
         }
-        // NULL/0: a userpoll epfd only sleeps; -ESTALE means the ring has entries.
-        int res = Native.epollWait(epfd, 0, 0, timeoutMillis);
+        int res = epoll.await(timeoutMillis);
         if (res < 0 && res != -Native.ESTALE && res != -Native.EINTR) {
-            throw Errno.ioException("epoll_wait(userpoll epfd " + epfd + ")", res);
+            throw Errno.ioException("epoll_wait(userpoll epfd " + epoll.fd() + ")", res);
         }
     }
 
@@ -212,11 +219,9 @@ public final class UserpollRing implements RingSource {
             return;
         }
         closed = true;
-        index.close();
-        header.close();
+        epoll.close();
         Native.close(timerFd);
         Native.close(eventFd);
-        Native.close(epfd);
     }
 
     // ---- detection and mapping
@@ -270,7 +275,7 @@ public final class UserpollRing implements RingSource {
                 continue;
             }
             try {
-                Opened.open(nr, PROBE_SIZE).close();
+                Opened.open(nr, PROBE_SIZE, protocol).close();
                 return new Detected(nr, protocol);
             } catch (IOException e) {
                 attempts.append(' ').append(e.getMessage());
@@ -290,9 +295,9 @@ public final class UserpollRing implements RingSource {
         return "";
     }
 
-    private static void ctlAdd(int epfd, int fd, int events, long data, String what) throws IOException {
-        Errno.check("epoll_ctl(ADD, " + what + ")", Native.epollCtl(epfd, Native.EPOLL_CTL_ADD, fd,
-                events | Native.EPOLLET, data));
+    private static void ctlAdd(UserpollKernel.Epoll epoll, int fd, int events, long data, String what)
+            throws IOException {
+        Errno.check("epoll_ctl(ADD, " + what + ")", epoll.ctl(Native.EPOLL_CTL_ADD, fd, events | Native.EPOLLET, data));
     }
 
     private static void closeQuietly(int fd) {
@@ -349,20 +354,22 @@ public final class UserpollRing implements RingSource {
         }
     }
 
-    /** A proven userpoll epoll fd with both regions mapped (USERPOLL-ABI.md, "Mapping"). */
-    private static final class Opened {
+    /** A proven userpoll epoll fd with both regions mapped (USERPOLL-ABI.md, "Mapping"), and its system calls. */
+    private static final class Opened implements UserpollKernel.Epoll {
         final int epfd;
         final MappedMemory header;
         final MappedMemory index;
+        final UserpollProtocol protocol;
 
-        private Opened(int epfd, MappedMemory header, MappedMemory index) {
+        private Opened(int epfd, MappedMemory header, MappedMemory index, UserpollProtocol protocol) {
             this.epfd = epfd;
             this.header = header;
             this.index = index;
+            this.protocol = protocol;
         }
 
         /** Calls {@code epoll_create2} at {@code nr}; closes whatever it got unless all of it is proven. */
-        static Opened open(int nr, int size) throws IOException {
+        static Opened open(int nr, int size, UserpollProtocol protocol) throws IOException {
             int fd = Native.epollCreate2(nr, EPOLL_USERPOLL | EPOLL_CLOEXEC, size);
             if (fd < 0) {
                 // ENOMEM from a real epoll_create2: the ring's pages are charged to RLIMIT_MEMLOCK.
@@ -396,7 +403,7 @@ public final class UserpollRing implements RingSource {
                     page = null;
                 }
                 MappedMemory index = map(fd, headerLength, indexLength, "index ring");
-                return new Opened(fd, header, index);
+                return new Opened(fd, header, index, protocol);
             } catch (IOException | RuntimeException e) {
                 if (page != null) {
                     page.close();
@@ -426,7 +433,39 @@ public final class UserpollRing implements RingSource {
             }
         }
 
-        void close() {
+        @Override
+        public int fd() {
+            return epfd;
+        }
+
+        @Override
+        public UserpollProtocol protocol() {
+            return protocol;
+        }
+
+        @Override
+        public MappedMemory header() {
+            return header;
+        }
+
+        @Override
+        public MappedMemory index() {
+            return index;
+        }
+
+        @Override
+        public int ctl(int op, int fd, int events, long data) {
+            return Native.epollCtl(epfd, op, fd, events, data);
+        }
+
+        @Override
+        public int await(int timeoutMillis) {
+            // NULL/0: a userpoll epfd only sleeps; -ESTALE means the ring has entries.
+            return Native.epollWait(epfd, 0, 0, timeoutMillis);
+        }
+
+        @Override
+        public void close() {
             index.close();
             header.close();
             Native.close(epfd);

@@ -35,9 +35,7 @@ public final class TestRingSources {
         /** Skips the calling test, printing why, when this source cannot run here. */
         public void assumeAvailable() {
             if (emulated == null) {
-                Throwable cause = Userpoll.unavailabilityCause(kind);
-                Assumptions.assumeTrue(cause == null,
-                        () -> "ring source " + kind.configName() + " is unavailable here: " + cause);
+                TestRingSources.assumeAvailable(kind);
             }
         }
 
@@ -54,6 +52,13 @@ public final class TestRingSources {
         public String toString() {
             return name;
         }
+    }
+
+    /** Skips the calling test, printing why, when {@code kind} cannot run here. */
+    public static void assumeAvailable(RingSourceKind kind) {
+        Throwable cause = Userpoll.unavailabilityCause(kind);
+        Assumptions.assumeTrue(cause == null,
+                () -> "ring source " + kind.configName() + " is unavailable here: " + cause);
     }
 
     public static Stream<Source> all() {

@@ -1,7 +1,7 @@
 package dev.userpoll.transport.testsuite;
 
 import dev.userpoll.transport.UserpollSocketChannel;
-import dev.userpoll.transport.ring.RingSourceKind;
+import dev.userpoll.transport.TestRingSources;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -41,7 +41,7 @@ class UserpollConnectTimeoutTest {
     private ServerSocket silentListener;
     private final List<Socket> fillers = new ArrayList<>();
 
-    static List<RingSourceKind> sources() {
+    static List<TestRingSources.Source> sources() {
         return UserpollSocketTestPermutation.sources();
     }
 
@@ -72,7 +72,7 @@ class UserpollConnectTimeoutTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("sources")
-    void connectTimeoutFailsTheConnectAndClosesTheChannel(RingSourceKind kind) throws Exception {
+    void connectTimeoutFailsTheConnectAndClosesTheChannel(TestRingSources.Source kind) throws Exception {
         Bootstrap cb = client(kind).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 300);
         long start = System.nanoTime();
         ChannelFuture future = cb.connect(silentListener.getLocalSocketAddress());
@@ -93,7 +93,7 @@ class UserpollConnectTimeoutTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("sources")
-    void cancellingAPendingConnectClosesTheChannel(RingSourceKind kind) throws Exception {
+    void cancellingAPendingConnectClosesTheChannel(TestRingSources.Source kind) throws Exception {
         Bootstrap cb = client(kind).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000);
         ChannelFuture future = cb.connect(silentListener.getLocalSocketAddress());
         try {
@@ -111,14 +111,14 @@ class UserpollConnectTimeoutTest {
         assertLoopStillConnects(kind);
     }
 
-    private static Bootstrap client(RingSourceKind kind) {
+    private static Bootstrap client(TestRingSources.Source kind) {
         return new Bootstrap().group(UserpollSocketTestPermutation.workerGroup(kind))
                 .channel(UserpollSocketChannel.class)
                 .handler(new ChannelInboundHandlerAdapter());
     }
 
     /** The loop that timed out or cancelled a connect still serves a new one to a listener that answers. */
-    private static void assertLoopStillConnects(RingSourceKind kind) throws Exception {
+    private static void assertLoopStillConnects(TestRingSources.Source kind) throws Exception {
         try (ServerSocket live = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             Channel ch = client(kind).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
                     .connect(new InetSocketAddress(live.getInetAddress(), live.getLocalPort()))

@@ -1,6 +1,6 @@
 package dev.userpoll.transport.testsuite;
 
-import dev.userpoll.transport.ring.RingSourceKind;
+import dev.userpoll.transport.TestRingSources;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.testsuite.transport.TestsuitePermutation.BootstrapFactory;
 import io.netty.testsuite.transport.socket.SocketConnectionAttemptTest;
@@ -22,7 +22,7 @@ import java.util.List;
 @EveryRingSource
 public class UserpollSocketConnectionAttemptTest extends SocketConnectionAttemptTest {
     @Parameter
-    RingSourceKind source;
+    TestRingSources.Source source;
 
     @Override
     protected List<BootstrapFactory<Bootstrap>> newFactories() {

@@ -1,6 +1,6 @@
 package dev.userpoll.transport.testsuite;
 
-import dev.userpoll.transport.ring.RingSourceKind;
+import dev.userpoll.transport.TestRingSources;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
@@ -16,7 +16,7 @@ import java.util.List;
 @EveryRingSource
 public class UserpollSocketMultipleConnectTest extends SocketMultipleConnectTest {
     @Parameter
-    RingSourceKind source;
+    TestRingSources.Source source;
 
     @Override
     protected List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> newFactories() {

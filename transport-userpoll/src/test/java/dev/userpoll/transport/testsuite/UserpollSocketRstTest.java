@@ -1,7 +1,7 @@
 package dev.userpoll.transport.testsuite;
 
 import dev.userpoll.transport.UserpollSocketChannel;
-import dev.userpoll.transport.ring.RingSourceKind;
+import dev.userpoll.transport.TestRingSources;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 @EveryRingSource
 public class UserpollSocketRstTest extends SocketRstTest {
     @Parameter
-    RingSourceKind source;
+    TestRingSources.Source source;
 
     @Override
     protected List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> newFactories() {

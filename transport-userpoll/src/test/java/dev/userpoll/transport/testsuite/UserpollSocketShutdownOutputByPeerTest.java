@@ -1,6 +1,6 @@
 package dev.userpoll.transport.testsuite;
 
-import dev.userpoll.transport.ring.RingSourceKind;
+import dev.userpoll.transport.TestRingSources;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.testsuite.transport.TestsuitePermutation.BootstrapFactory;
 import io.netty.testsuite.transport.socket.SocketShutdownOutputByPeerTest;
@@ -15,7 +15,7 @@ import java.util.List;
 @EveryRingSource
 public class UserpollSocketShutdownOutputByPeerTest extends SocketShutdownOutputByPeerTest {
     @Parameter
-    RingSourceKind source;
+    TestRingSources.Source source;
 
     @Override
     protected List<BootstrapFactory<ServerBootstrap>> newFactories() {

@@ -1,9 +1,8 @@
 package dev.userpoll.transport.testsuite;
 
-import dev.userpoll.transport.UserpollIoHandler;
+import dev.userpoll.transport.TestRingSources;
 import dev.userpoll.transport.UserpollServerSocketChannel;
 import dev.userpoll.transport.UserpollSocketChannel;
-import dev.userpoll.transport.ring.RingSourceKind;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -20,7 +19,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +37,8 @@ import java.util.function.Supplier;
  * the plain {@code java.net} peer the test brings. Each loop group is created once, on first use, and shut down
  * when the JVM exits.
  *
- * <p>The sources are all that {@link RingSourceKind#isAvailable()} reports, or exactly those listed in the system
+ * <p>The sources are every real ring source this machine has plus userpoll over the emulated kernel (v3 and v5),
+ * see {@link TestRingSources}, or exactly those listed in the system
  * property {@value #SOURCES_PROPERTY} (comma separated config names); a listed source that is unavailable fails
  * the run rather than letting it pass on fewer sources than asked.
  */
@@ -51,22 +51,21 @@ public final class UserpollSocketTestPermutation {
     private static final int BOSSES = 1;
     private static final int WORKERS = 2;
 
-    private static final List<RingSourceKind> SOURCES = selectSources();
-    private static final Map<RingSourceKind, EventLoopGroup> BOSS_GROUPS = new EnumMap<>(RingSourceKind.class);
-    private static final Map<RingSourceKind, EventLoopGroup> WORKER_GROUPS = new EnumMap<>(RingSourceKind.class);
+    private static final List<TestRingSources.Source> SOURCES = selectSources();
+    private static final Map<TestRingSources.Source, EventLoopGroup> BOSS_GROUPS = new LinkedHashMap<>();
+    private static final Map<TestRingSources.Source, EventLoopGroup> WORKER_GROUPS = new LinkedHashMap<>();
     private static final EventLoopGroup NIO_BOSS_GROUP = new MultiThreadIoEventLoopGroup(
             BOSSES, new DefaultThreadFactory("testsuite-nio-boss", true), NioIoHandler.newFactory());
     private static final EventLoopGroup NIO_WORKER_GROUP = new MultiThreadIoEventLoopGroup(
             WORKERS, new DefaultThreadFactory("testsuite-nio-worker", true), NioIoHandler.newFactory());
 
     static {
-        for (RingSourceKind kind : SOURCES) {
-            String name = kind.configName().replace('_', '-');
-            BOSS_GROUPS.put(kind, new MultiThreadIoEventLoopGroup(BOSSES,
-                    new DefaultThreadFactory("testsuite-" + name + "-boss", true), UserpollIoHandler.newFactory(kind)));
-            WORKER_GROUPS.put(kind, new MultiThreadIoEventLoopGroup(WORKERS,
-                    new DefaultThreadFactory("testsuite-" + name + "-worker", true),
-                    UserpollIoHandler.newFactory(kind)));
+        for (TestRingSources.Source source : SOURCES) {
+            String name = source.toString().replace('_', '-');
+            BOSS_GROUPS.put(source, new MultiThreadIoEventLoopGroup(BOSSES,
+                    new DefaultThreadFactory("testsuite-" + name + "-boss", true), source.ioHandlerFactory()));
+            WORKER_GROUPS.put(source, new MultiThreadIoEventLoopGroup(WORKERS,
+                    new DefaultThreadFactory("testsuite-" + name + "-worker", true), source.ioHandlerFactory()));
         }
         // The groups live as long as the test JVM; closing them at exit also unmaps the rings and closes their fds.
         Runtime.getRuntime().addShutdownHook(new Thread(UserpollSocketTestPermutation::shutdownGroups,
@@ -76,13 +75,13 @@ public final class UserpollSocketTestPermutation {
     private UserpollSocketTestPermutation() {
     }
 
-    /** The ring sources every test runs on, in {@link RingSourceKind} order. */
-    public static List<RingSourceKind> sources() {
+    /** The ring sources every test runs on, in {@link TestRingSources#all()} order. */
+    public static List<TestRingSources.Source> sources() {
         return SOURCES;
     }
 
     /** The worker group (two loops) on one ring source, for tests of our own that need a loop. */
-    public static EventLoopGroup workerGroup(RingSourceKind kind) {
+    public static EventLoopGroup workerGroup(TestRingSources.Source kind) {
         checkInRun(kind);
         return WORKER_GROUPS.get(kind);
     }
@@ -91,7 +90,7 @@ public final class UserpollSocketTestPermutation {
      * Socket tests on one ring source: our server with our client, our server with a NIO client, a NIO server with
      * our client (NIO with NIO tests only Netty).
      */
-    public List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> socket(RingSourceKind kind) {
+    public List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> socket(TestRingSources.Source kind) {
         List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> list = new ArrayList<>();
         list.add(combo(server(kind), client(kind)));
         list.add(combo(server(kind), nioClient()));
@@ -100,27 +99,27 @@ public final class UserpollSocketTestPermutation {
     }
 
     /** Server-only tests on one ring source: our server channel against the test's own peer. */
-    public List<BootstrapFactory<ServerBootstrap>> serverSocket(RingSourceKind kind) {
+    public List<BootstrapFactory<ServerBootstrap>> serverSocket(TestRingSources.Source kind) {
         return Collections.singletonList(server(kind));
     }
 
     /** Client-only tests on one ring source: our client channel against the test's own peer. */
-    public List<BootstrapFactory<Bootstrap>> clientSocket(RingSourceKind kind) {
+    public List<BootstrapFactory<Bootstrap>> clientSocket(TestRingSources.Source kind) {
         return Collections.singletonList(client(kind));
     }
 
-    private static BootstrapFactory<ServerBootstrap> server(RingSourceKind kind) {
+    private static BootstrapFactory<ServerBootstrap> server(TestRingSources.Source kind) {
         checkInRun(kind);
         ChannelFactory<ServerChannel> factory = named(
-                UserpollServerSocketChannel::new, "UserpollServerSocketChannel on " + kind.configName());
+                UserpollServerSocketChannel::new, "UserpollServerSocketChannel on " + kind);
         return () -> new ServerBootstrap().group(BOSS_GROUPS.get(kind), WORKER_GROUPS.get(kind))
                 .channelFactory(factory);
     }
 
-    private static BootstrapFactory<Bootstrap> client(RingSourceKind kind) {
+    private static BootstrapFactory<Bootstrap> client(TestRingSources.Source kind) {
         checkInRun(kind);
         ChannelFactory<Channel> factory = named(
-                UserpollSocketChannel::new, "UserpollSocketChannel on " + kind.configName());
+                UserpollSocketChannel::new, "UserpollSocketChannel on " + kind);
         return () -> new Bootstrap().group(WORKER_GROUPS.get(kind)).channelFactory(factory);
     }
 
@@ -134,7 +133,7 @@ public final class UserpollSocketTestPermutation {
         return () -> new Bootstrap().group(NIO_WORKER_GROUP).channelFactory(factory);
     }
 
-    private static void checkInRun(RingSourceKind kind) {
+    private static void checkInRun(TestRingSources.Source kind) {
         if (!WORKER_GROUPS.containsKey(kind)) {
             throw new IllegalArgumentException("ring source not in this run: " + kind);
         }
@@ -170,41 +169,39 @@ public final class UserpollSocketTestPermutation {
         };
     }
 
-    private static List<RingSourceKind> selectSources() {
+    private static List<TestRingSources.Source> selectSources() {
         String requested = System.getProperty(SOURCES_PROPERTY, "").trim();
-        List<RingSourceKind> sources = new ArrayList<>();
+        List<TestRingSources.Source> all = TestRingSources.all().collect(java.util.stream.Collectors.toList());
+        List<TestRingSources.Source> sources = new ArrayList<>();
         if (requested.isEmpty()) {
-            for (RingSourceKind kind : RingSourceKind.values()) {
-                if (kind.isAvailable()) {
-                    sources.add(kind);
+            for (TestRingSources.Source source : all) {
+                Throwable cause = source.unavailabilityCause();
+                if (cause == null) {
+                    sources.add(source);
                 } else {
-                    System.out.println("[testsuite] ring source " + kind.configName() + " skipped: "
-                            + kind.unavailabilityCause());
+                    System.out.println("[testsuite] ring source " + source + " skipped: " + cause);
                 }
             }
         } else {
             for (String name : requested.split(",")) {
-                RingSourceKind kind = RingSourceKind.fromConfigName(name);
-                Throwable cause = kind.unavailabilityCause();
+                TestRingSources.Source source = all.stream().filter(s -> s.toString().equals(name.trim()))
+                        .findFirst().orElseThrow(() -> new IllegalArgumentException(SOURCES_PROPERTY
+                                + ": unknown ring source '" + name + "'; valid: " + all));
+                Throwable cause = source.unavailabilityCause();
                 if (cause != null) {
-                    throw new IllegalStateException(SOURCES_PROPERTY + " asks for " + kind.configName()
+                    throw new IllegalStateException(SOURCES_PROPERTY + " asks for " + source
                             + ", which is unavailable here", cause);
                 }
-                if (!sources.contains(kind)) {
-                    sources.add(kind);
+                if (!sources.contains(source)) {
+                    sources.add(source);
                 }
             }
-            Collections.sort(sources);
         }
         if (sources.isEmpty()) {
             // An empty permutation would run no combination and pass: refuse it.
             throw new IllegalStateException("no ring source available; the test suite would test nothing");
         }
-        StringBuilder names = new StringBuilder();
-        for (RingSourceKind kind : sources) {
-            names.append(names.length() == 0 ? "" : ", ").append(kind.configName());
-        }
-        System.out.println("[testsuite] ring sources under test: " + names);
+        System.out.println("[testsuite] ring sources under test: " + sources);
         return Collections.unmodifiableList(sources);
     }
 

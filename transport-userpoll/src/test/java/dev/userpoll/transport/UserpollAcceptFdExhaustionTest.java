@@ -1,5 +1,6 @@
 package dev.userpoll.transport;
 
+import dev.userpoll.transport.internal.Native;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -49,6 +50,9 @@ class UserpollAcceptFdExhaustionTest {
                     }).bind("127.0.0.1", 0).sync().channel();
             InetSocketAddress address = (InetSocketAddress) listener.localAddress();
 
+            // Loading a class from a directory takes an fd: load ours now, before there are none.
+            preloadClassesBeside(UserpollIoHandler.class);
+            Errors.newIOException("warm-up", -Native.EMFILE);
             // Use up every fd the process may have, keeping one for the client socket.
             try {
                 while (true) {
@@ -85,6 +89,23 @@ class UserpollAcceptFdExhaustionTest {
                 client.close();
             }
             group.shutdownGracefully(0, 5, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    /** Loads every class of the class-path directory (not jar) that holds {@code anchor}. */
+    private static void preloadClassesBeside(Class<?> anchor) throws Exception {
+        java.net.URL url = anchor.getProtectionDomain().getCodeSource().getLocation();
+        if (!"file".equals(url.getProtocol()) || !url.getPath().endsWith("/")) {
+            return; // a jar: already open, its classes load without new fds
+        }
+        java.nio.file.Path root = java.nio.file.Path.of(url.toURI());
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(root)) {
+            for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files::iterator) {
+                String rel = root.relativize(f).toString();
+                if (rel.endsWith(".class")) {
+                    Class.forName(rel.substring(0, rel.length() - 6).replace('/', '.'), true, anchor.getClassLoader());
+                }
+            }
         }
     }
 

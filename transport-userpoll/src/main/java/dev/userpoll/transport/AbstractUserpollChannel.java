@@ -377,7 +377,10 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
                 rdHupReceived = true; // read on until EOF or an error, whatever the read sizes say
             }
             if (readReady && isOpen()) {
-                if (readPending || config().isAutoRead()) {
+                // The peer closing its side is delivered whatever the read interest, as in Netty's epoll
+                // transport: read on to EOF so that the input shutdown (and any data before it) is seen.
+                boolean peerClosed = (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
+                if (readPending || config().isAutoRead() || peerClosed && isActive()) {
                     readReady();
                 } else if (rdHupReceived && !isActive()) {
                     shutdownInput(false);

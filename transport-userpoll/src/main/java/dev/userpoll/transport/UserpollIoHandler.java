@@ -336,6 +336,9 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
 
     @Override
     public void destroy() {
+        // Netty skips prepareToDestroy() when the shutdown starts between its check and confirmShutdown()
+        // (quiet period 0): close what is still registered here, so no channel's fd outlives the loop.
+        prepareToDestroy();
         destroyed = true;
         for (int i = 0; i < slotLimit; i++) {
             UserpollIoRegistration reg = slots[i];

@@ -35,10 +35,13 @@ public final class TestRingSources {
         /** Skips the calling test, printing why, when this source cannot run here. */
         public void assumeAvailable() {
             if (emulated == null) {
-                Throwable cause = Userpoll.unavailabilityCause(kind);
-                Assumptions.assumeTrue(cause == null,
-                        () -> "ring source " + kind.configName() + " is unavailable here: " + cause);
+                TestRingSources.assumeAvailable(kind);
             }
+        }
+
+        /** Why this source cannot run here, or {@code null} (the emulated kernel always runs). */
+        public Throwable unavailabilityCause() {
+            return emulated == null ? Userpoll.unavailabilityCause(kind) : null;
         }
 
         public RingSource open(int ringSize) throws IOException {
@@ -56,7 +59,21 @@ public final class TestRingSources {
         }
     }
 
+    /** Skips the calling test, printing why, when {@code kind} cannot run here. */
+    public static void assumeAvailable(RingSourceKind kind) {
+        Throwable cause = Userpoll.unavailabilityCause(kind);
+        Assumptions.assumeTrue(cause == null,
+                () -> "ring source " + kind.configName() + " is unavailable here: " + cause);
+    }
+
+    /** The real kinds, then userpoll over the emulated kernel (v3, v5); built once, so instances compare equal. */
     public static Stream<Source> all() {
+        return ALL.stream();
+    }
+
+    private static final List<Source> ALL = build();
+
+    private static List<Source> build() {
         List<Source> sources = new ArrayList<>();
         for (RingSourceKind kind : RingSourceKind.values()) {
             sources.add(new Source(kind.configName(), kind, null));
@@ -65,6 +82,6 @@ public final class TestRingSources {
             sources.add(new Source("userpoll-emulated-" + protocol.name().toLowerCase(java.util.Locale.ROOT),
                     RingSourceKind.USERPOLL, protocol));
         }
-        return sources.stream();
+        return java.util.Collections.unmodifiableList(sources);
     }
 }

@@ -1,0 +1,117 @@
+package dev.userpoll.transport;
+
+import dev.userpoll.transport.ring.RingSourceKind;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ReflectiveChannelFactory;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+
+import java.util.List;
+
+/**
+ * What {@link TransportSelector} chose: everything a bootstrap needs, and a record of what was skipped.
+ * <pre>{@code
+ * SelectedTransport t = TransportSelector.select();
+ * EventLoopGroup group = t.newEventLoopGroup(0);
+ * new ServerBootstrap().group(group).channelFactory(t.serverChannelFactory())...
+ * }</pre>
+ */
+public final class SelectedTransport {
+    /** A preference entry that was tried before the winner and could not be used, with the reason. */
+    public record Skipped(String name, Throwable cause) {
+        @Override
+        public String toString() {
+            return name + " (" + TransportSelector.describe(cause) + ')';
+        }
+    }
+
+    private final String name;
+    private final RingSourceKind ringSource;
+    private final IdlePolicy idlePolicy;
+    private final IoHandlerFactory ioHandlerFactory;
+    private final Class<? extends ServerSocketChannel> serverChannelClass;
+    private final Class<? extends SocketChannel> channelClass;
+    private final List<Skipped> skipped;
+
+    SelectedTransport(String name, RingSourceKind ringSource, IdlePolicy idlePolicy,
+                      IoHandlerFactory ioHandlerFactory,
+                      Class<? extends ServerSocketChannel> serverChannelClass,
+                      Class<? extends SocketChannel> channelClass, List<Skipped> skipped) {
+        this.name = name;
+        this.ringSource = ringSource;
+        this.idlePolicy = idlePolicy;
+        this.ioHandlerFactory = ioHandlerFactory;
+        this.serverChannelClass = serverChannelClass;
+        this.channelClass = channelClass;
+        this.skipped = List.copyOf(skipped);
+    }
+
+    /**
+     * The entry that won, in its canonical form: {@code userpoll:io_uring} (always with the ring source),
+     * {@code netty-epoll}, {@code netty-io_uring} or {@code nio}. Valid as a preference on its own.
+     */
+    public String name() {
+        return name;
+    }
+
+    /** {@code true} when the winner is this project's transport. */
+    public boolean isUserpoll() {
+        return ringSource != null;
+    }
+
+    /** The ring source the userpoll transport drains, or {@code null} for Netty's transports. */
+    public RingSourceKind ringSource() {
+        return ringSource;
+    }
+
+    /** The idle policy of the userpoll transport's loops, or {@code null} for Netty's transports. */
+    public IdlePolicy idlePolicy() {
+        return idlePolicy;
+    }
+
+    /** The factory for {@link MultiThreadIoEventLoopGroup}. */
+    public IoHandlerFactory ioHandlerFactory() {
+        return ioHandlerFactory;
+    }
+
+    /** The server socket channel class for {@code ServerBootstrap.channel(...)}. */
+    public Class<? extends ServerSocketChannel> serverChannelClass() {
+        return serverChannelClass;
+    }
+
+    /** The client (and accepted) socket channel class for {@code Bootstrap.channel(...)}. */
+    public Class<? extends SocketChannel> channelClass() {
+        return channelClass;
+    }
+
+    /** A factory of {@link #serverChannelClass()} for {@code ServerBootstrap.channelFactory(...)}. */
+    public ChannelFactory<ServerSocketChannel> serverChannelFactory() {
+        return new ReflectiveChannelFactory<>(serverChannelClass);
+    }
+
+    /** A factory of {@link #channelClass()} for {@code Bootstrap.channelFactory(...)}. */
+    public ChannelFactory<SocketChannel> channelFactory() {
+        return new ReflectiveChannelFactory<>(channelClass);
+    }
+
+    /** A new event loop group on this transport; {@code threads == 0} means Netty's default count. */
+    public MultiThreadIoEventLoopGroup newEventLoopGroup(int threads) {
+        return new MultiThreadIoEventLoopGroup(threads, ioHandlerFactory);
+    }
+
+    /** The entries tried before the winner, in order, each with why it could not be used. */
+    public List<Skipped> skipped() {
+        return skipped;
+    }
+
+    /** One line for logs and banners, e.g. {@code userpoll:io_uring (ring source io_uring, idle park)}. */
+    @Override
+    public String toString() {
+        if (ringSource == null) {
+            return name;
+        }
+        return name + " (ring source " + ringSource.configName() + ", idle " + idlePolicy + ')';
+    }
+}

@@ -1,0 +1,220 @@
+package dev.userpoll.transport.testsuite;
+
+import dev.userpoll.transport.TestRingSources;
+import dev.userpoll.transport.UserpollServerSocketChannel;
+import dev.userpoll.transport.UserpollSocketChannel;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
+import io.netty.testsuite.transport.TestsuitePermutation.BootstrapFactory;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Netty's socket test permutation for our channels, the way Netty's epoll module builds its own (it stands
+ * alone rather than extending {@code SocketTestPermutation}, whose instances start NIO and OIO groups of their own).
+ *
+ * <p>Every test class runs once per ring source this machine has ({@link EveryRingSource}), and a socket test then
+ * runs three combinations on that source: our server with our client, our server with a NIO client, and a NIO
+ * server with our client. NIO with NIO tests only Netty and is left out, as Netty's epoll module leaves it out; so is
+ * a server on one ring source with a client on another: the NIO pairs already put a foreign event loop on the other
+ * end, and the cross product would double the run time. Client-only and server-only tests run our channel against
+ * the plain {@code java.net} peer the test brings. Each loop group is created once, on first use, and shut down
+ * when the JVM exits.
+ *
+ * <p>The sources are every real ring source this machine has plus userpoll over the emulated kernel (v3 and v5),
+ * see {@link TestRingSources}, or exactly those listed in the system
+ * property {@value #SOURCES_PROPERTY} (comma separated config names); a listed source that is unavailable fails
+ * the run rather than letting it pass on fewer sources than asked.
+ */
+public final class UserpollSocketTestPermutation {
+    /** Restricts (and requires) the ring sources the suite runs on, e.g. {@code epoll,io_uring}. */
+    public static final String SOURCES_PROPERTY = "userpoll.testsuite.sources";
+
+    static final UserpollSocketTestPermutation INSTANCE = new UserpollSocketTestPermutation();
+
+    private static final int BOSSES = 1;
+    private static final int WORKERS = 2;
+
+    private static final List<TestRingSources.Source> SOURCES = selectSources();
+    private static final Map<TestRingSources.Source, EventLoopGroup> BOSS_GROUPS = new LinkedHashMap<>();
+    private static final Map<TestRingSources.Source, EventLoopGroup> WORKER_GROUPS = new LinkedHashMap<>();
+    private static final EventLoopGroup NIO_BOSS_GROUP = new MultiThreadIoEventLoopGroup(
+            BOSSES, new DefaultThreadFactory("testsuite-nio-boss", true), NioIoHandler.newFactory());
+    private static final EventLoopGroup NIO_WORKER_GROUP = new MultiThreadIoEventLoopGroup(
+            WORKERS, new DefaultThreadFactory("testsuite-nio-worker", true), NioIoHandler.newFactory());
+
+    static {
+        for (TestRingSources.Source source : SOURCES) {
+            String name = source.toString().replace('_', '-');
+            BOSS_GROUPS.put(source, new MultiThreadIoEventLoopGroup(BOSSES,
+                    new DefaultThreadFactory("testsuite-" + name + "-boss", true), source.ioHandlerFactory()));
+            WORKER_GROUPS.put(source, new MultiThreadIoEventLoopGroup(WORKERS,
+                    new DefaultThreadFactory("testsuite-" + name + "-worker", true), source.ioHandlerFactory()));
+        }
+        // The groups live as long as the test JVM; closing them at exit also unmaps the rings and closes their fds.
+        Runtime.getRuntime().addShutdownHook(new Thread(UserpollSocketTestPermutation::shutdownGroups,
+                "testsuite-userpoll-shutdown"));
+    }
+
+    private UserpollSocketTestPermutation() {
+    }
+
+    /** The ring sources every test runs on, in {@link TestRingSources#all()} order. */
+    public static List<TestRingSources.Source> sources() {
+        return SOURCES;
+    }
+
+    /** The worker group (two loops) on one ring source, for tests of our own that need a loop. */
+    public static EventLoopGroup workerGroup(TestRingSources.Source kind) {
+        checkInRun(kind);
+        return WORKER_GROUPS.get(kind);
+    }
+
+    /**
+     * Socket tests on one ring source: our server with our client, our server with a NIO client, a NIO server with
+     * our client (NIO with NIO tests only Netty).
+     */
+    public List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> socket(TestRingSources.Source kind) {
+        List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> list = new ArrayList<>();
+        list.add(combo(server(kind), client(kind)));
+        list.add(combo(server(kind), nioClient()));
+        list.add(combo(nioServer(), client(kind)));
+        return list;
+    }
+
+    /** Server-only tests on one ring source: our server channel against the test's own peer. */
+    public List<BootstrapFactory<ServerBootstrap>> serverSocket(TestRingSources.Source kind) {
+        return Collections.singletonList(server(kind));
+    }
+
+    /** Client-only tests on one ring source: our client channel against the test's own peer. */
+    public List<BootstrapFactory<Bootstrap>> clientSocket(TestRingSources.Source kind) {
+        return Collections.singletonList(client(kind));
+    }
+
+    private static BootstrapFactory<ServerBootstrap> server(TestRingSources.Source kind) {
+        checkInRun(kind);
+        ChannelFactory<ServerChannel> factory = named(
+                UserpollServerSocketChannel::new, "UserpollServerSocketChannel on " + kind);
+        return () -> new ServerBootstrap().group(BOSS_GROUPS.get(kind), WORKER_GROUPS.get(kind))
+                .channelFactory(factory);
+    }
+
+    private static BootstrapFactory<Bootstrap> client(TestRingSources.Source kind) {
+        checkInRun(kind);
+        ChannelFactory<Channel> factory = named(
+                UserpollSocketChannel::new, "UserpollSocketChannel on " + kind);
+        return () -> new Bootstrap().group(WORKER_GROUPS.get(kind)).channelFactory(factory);
+    }
+
+    private static BootstrapFactory<ServerBootstrap> nioServer() {
+        ChannelFactory<ServerChannel> factory = named(NioServerSocketChannel::new, "NioServerSocketChannel");
+        return () -> new ServerBootstrap().group(NIO_BOSS_GROUP, NIO_WORKER_GROUP).channelFactory(factory);
+    }
+
+    private static BootstrapFactory<Bootstrap> nioClient() {
+        ChannelFactory<Channel> factory = named(NioSocketChannel::new, "NioSocketChannel");
+        return () -> new Bootstrap().group(NIO_WORKER_GROUP).channelFactory(factory);
+    }
+
+    private static void checkInRun(TestRingSources.Source kind) {
+        if (!WORKER_GROUPS.containsKey(kind)) {
+            throw new IllegalArgumentException("ring source not in this run: " + kind);
+        }
+    }
+
+    /** A channel factory whose name is what the suite's "Running: ..." log line shows for the combination. */
+    private static <C extends Channel> ChannelFactory<C> named(Supplier<C> constructor, String name) {
+        return new ChannelFactory<C>() {
+            @Override
+            public C newChannel() {
+                return constructor.get();
+            }
+
+            @Override
+            public String toString() {
+                return name;
+            }
+        };
+    }
+
+    private static BootstrapComboFactory<ServerBootstrap, Bootstrap> combo(
+            BootstrapFactory<ServerBootstrap> server, BootstrapFactory<Bootstrap> client) {
+        return new BootstrapComboFactory<ServerBootstrap, Bootstrap>() {
+            @Override
+            public ServerBootstrap newServerInstance() {
+                return server.newInstance();
+            }
+
+            @Override
+            public Bootstrap newClientInstance() {
+                return client.newInstance();
+            }
+        };
+    }
+
+    private static List<TestRingSources.Source> selectSources() {
+        String requested = System.getProperty(SOURCES_PROPERTY, "").trim();
+        List<TestRingSources.Source> all = TestRingSources.all().collect(java.util.stream.Collectors.toList());
+        List<TestRingSources.Source> sources = new ArrayList<>();
+        if (requested.isEmpty()) {
+            for (TestRingSources.Source source : all) {
+                Throwable cause = source.unavailabilityCause();
+                if (cause == null) {
+                    sources.add(source);
+                } else {
+                    System.out.println("[testsuite] ring source " + source + " skipped: " + cause);
+                }
+            }
+        } else {
+            for (String name : requested.split(",")) {
+                TestRingSources.Source source = all.stream().filter(s -> s.toString().equals(name.trim()))
+                        .findFirst().orElseThrow(() -> new IllegalArgumentException(SOURCES_PROPERTY
+                                + ": unknown ring source '" + name + "'; valid: " + all));
+                Throwable cause = source.unavailabilityCause();
+                if (cause != null) {
+                    throw new IllegalStateException(SOURCES_PROPERTY + " asks for " + source
+                            + ", which is unavailable here", cause);
+                }
+                if (!sources.contains(source)) {
+                    sources.add(source);
+                }
+            }
+        }
+        if (sources.isEmpty()) {
+            // An empty permutation would run no combination and pass: refuse it.
+            throw new IllegalStateException("no ring source available; the test suite would test nothing");
+        }
+        System.out.println("[testsuite] ring sources under test: " + sources);
+        return Collections.unmodifiableList(sources);
+    }
+
+    private static void shutdownGroups() {
+        List<EventLoopGroup> groups = new ArrayList<>(BOSS_GROUPS.values());
+        groups.addAll(WORKER_GROUPS.values());
+        groups.add(NIO_BOSS_GROUP);
+        groups.add(NIO_WORKER_GROUP);
+        for (EventLoopGroup group : groups) {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        }
+        for (EventLoopGroup group : groups) {
+            group.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -4,7 +4,8 @@
 #   (a) userpoll-abi-check: the raw ABI, from C;
 #   (b) the ring-source tests of transport-userpoll on the real ABI (UserpollRingKernelTest and friends);
 #   (c) the whole-transport echo test (UserpollEchoTest) on every ring source, the real userpoll included;
-#   (d) the channel and event-loop tests (UserpollChannelBehaviourTest, ...) on every ring source.
+#   (d) the channel and event-loop tests (UserpollChannelBehaviourTest, ...) on every ring source;
+#   (e) the examples' HTTP echo server on the real userpoll source, and its client checking every byte.
 # Then prints a pass/fail summary and exits non-zero on any failure.
 #
 # Everything built is cached in $USERPOLL_KERNEL_CACHE (default ~/.cache/userpoll-kernel): a second run
@@ -84,7 +85,7 @@ echo "kernel $KERNEL_RELEASE built in ${KERNEL_BUILD_S}s"
 # ---- 4. Java side: the project's jars, their dependencies, the JUnit console launcher
 step "building the project jars (mvn package) and collecting the test classpath"
 t0=$(now)
-(cd "$REPO" && mvn -B -ntp -q -DskipTests package dependency:copy-dependencies -pl transport-userpoll -am \
+(cd "$REPO" && mvn -B -ntp -q -DskipTests package dependency:copy-dependencies -pl transport-userpoll,examples -am \
   -DincludeScope=test -DexcludeGroupIds=dev.userpoll,org.junit.jupiter,org.junit.platform,org.opentest4j,org.apiguardian \
   -DoutputDirectory="$CACHE/deps")
 if ! ls "$CACHE"/junit/junit-platform-console-standalone-*.jar >/dev/null 2>&1; then
@@ -97,6 +98,7 @@ cp "$CACHE"/deps/*.jar "$RUN/app/lib/"
 cp "$REPO"/transport-userpoll/target/transport-userpoll-*.jar "$RUN/app/lib/"
 cp "$REPO"/transport-userpoll-native/target/transport-userpoll-native-*-linux-*.jar "$RUN/app/lib/"
 cp "$CACHE"/junit/junit-platform-console-standalone-*.jar "$RUN/app/junit-console.jar"
+cp "$REPO"/examples/target/userpoll-examples.jar "$RUN/app/"
 gcc -O2 -Wall -static -pthread -o "$RUN/app/userpoll-abi-check" "$HERE/userpoll-abi-check.c"
 
 # ---- 5. the guest image: jlink'd JDK, busybox, glibc, /init
@@ -166,6 +168,18 @@ java \$JAVA_OPTS -jar /app/junit-console.jar execute --disable-banner --disable-
   --class-path "\$CP" $(echo $CHANNEL_TESTS)
 echo "GUEST-MARK CHANNELS-END rc=\$? uptime=\$(cut -d' ' -f1 /proc/uptime)"
 
+echo "GUEST-MARK HTTP-START uptime=\$(cut -d' ' -f1 /proc/uptime)"
+java \$JAVA_OPTS -jar /app/userpoll-examples.jar http-echo-server --port 8080 --threads 2 --transport userpoll \\
+  > /tmp/http-server.log 2>&1 &
+server=\$!
+for i in \$(seq 1 120); do grep -q listening /tmp/http-server.log && break; sleep 0.5; done
+cat /tmp/http-server.log
+java \$JAVA_OPTS -jar /app/userpoll-examples.jar http-echo-client --port 8080 --connections 8 --requests 4000 \\
+  --size 4096 --pipeline 4 --transport userpoll
+http_rc=\$?
+kill \$server; wait \$server
+echo "GUEST-MARK HTTP-END rc=\$http_rc uptime=\$(cut -d' ' -f1 /proc/uptime)"
+
 for f in /tmp/hs_err*.log; do
   [ -f "\$f" ] && { echo "GUEST-MARK HS_ERR \$f"; cat "\$f"; }
 done
@@ -203,6 +217,7 @@ abi_rc=$(mark ABI-END | field rc)
 ring_rc=$(mark RING-END | field rc)
 echo_rc=$(mark ECHO-END | field rc)
 channels_rc=$(mark CHANNELS-END | field rc)
+http_rc=$(mark HTTP-END | field rc)
 done_at=$(mark DONE | field uptime)
 echo
 echo "================ userpoll kernel run summary ================"
@@ -217,6 +232,7 @@ grep '^FAIL ' "$LOG" | sed 's/^/        /' || true
 report "(b) ring tests (JUnit)    " "$ring_rc" "$(summary_of RING)"
 report "(c) echo test (JUnit)     " "$echo_rc" "$(summary_of ECHO)"
 report "(d) channel tests (JUnit) " "$channels_rc" "$(summary_of CHANNELS)"
+report "(e) HTTP echo, userpoll   " "$http_rc" "$(grep -m1 -o 'http-echo-client transport=.*' "$LOG" | cut -c18-170)"
 # The real source must have run: its tests are skipped (assumption) only where the kernel lacks the ABI.
 if grep -qE "userpoll ring source unavailable|ring source userpoll is unavailable" "$LOG"; then
   echo "FAIL  the guest's JVM found no EPOLL_USERPOLL: $(grep -m1 -oE 'EPOLL_USERPOLL is not supported[^│]*' "$LOG")"

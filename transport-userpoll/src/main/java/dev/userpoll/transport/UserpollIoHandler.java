@@ -45,7 +45,6 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
     private int[] freeSlots = new int[64];
     private int freeCount;
     private int slotLimit;
-    private int registered;
 
     /** The gathering-write vector every channel of this loop fills in turn. */
     private final IovArray iovArray = new IovArray();
@@ -263,7 +262,6 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
             slots[slot] = null;
             generations[slot]++;
             freeSlots[freeCount++] = slot;
-            registered--;
         }
         reg.handle.unregistered();
     }
@@ -280,7 +278,6 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
         long token = ((long) generations[slot] << 32) | slot;
         UserpollIoRegistration reg = new UserpollIoRegistration(this, (UserpollIoHandle) handle, token);
         slots[slot] = reg;
-        registered++;
         handle.registered();
         return reg;
     }
@@ -299,11 +296,6 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
     IovArray cleanIovArray() {
         iovArray.clear();
         return iovArray;
-    }
-
-    /** Number of live registrations (for tests and metrics). */
-    int registrations() {
-        return registered;
     }
 
     @Override

@@ -16,8 +16,6 @@ public final class UserpollIoRegistration implements IoRegistration {
     final long token;
     /** The fd the ring source knows, or -1 when not armed. Loop thread only. */
     int armedFd = -1;
-    /** Bits reported since the handle was last served; loop thread only. */
-    int pendingEvents;
     /** Intrusive ready-list link; loop thread only. */
     UserpollIoRegistration nextReady;
     boolean onReadyList;

@@ -32,12 +32,15 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(UserpollIoHandler.class);
 
     private static final int AWAKE = 0;
-    private static final int IDLE = 1;
+    /** Spinning on the ring: a waker only flips the state, no system call needed. */
+    private static final int SPINNING = 1;
+    /** About to park or parked: a waker must reach the kernel. */
+    private static final int PARKING = 2;
 
     private final ThreadAwareExecutor executor;
     private final RingSource source;
     private final IdlePolicy idlePolicy;
-    /** IDLE while the loop spins or parks: the only time {@link #wakeup()} must reach the kernel. */
+    /** AWAKE, SPINNING or PARKING: only PARKING makes {@link #wakeup()} enter the kernel. */
     private final AtomicInteger idleState = new AtomicInteger(AWAKE);
 
     private UserpollIoRegistration[] slots = new UserpollIoRegistration[64];
@@ -142,8 +145,8 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
 
     /** Spins (if the policy says so), then parks until an event, a wakeup or the next scheduled task. */
     private void idle(IoHandlerContext context) throws IOException {
-        // Publish IDLE before re-checking for tasks: a task added after this line calls wakeup(), which sees IDLE.
-        idleState.set(IDLE);
+        // Publish the state before re-checking for tasks: a task added after this line calls wakeup(), which sees it.
+        idleState.set(SPINNING);
         try {
             if (!context.canBlock()) {
                 return;
@@ -158,8 +161,9 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
                     Thread.onSpinWait();
                 } while (System.nanoTime() - spinDeadline < 0);
             }
-            long timeout = context.deadlineNanos() == -1 ? -1 : Math.max(0, context.delayNanos(System.nanoTime()));
-            if (idleState.get() == IDLE) {
+            // From here a wakeup must reach the kernel; a wakeup that came first makes the CAS fail.
+            if (idleState.compareAndSet(SPINNING, PARKING) && !source.hasReady()) {
+                long timeout = context.deadlineNanos() == -1 ? -1 : Math.max(0, context.delayNanos(System.nanoTime()));
                 source.park(timeout);
             }
         } finally {
@@ -300,9 +304,10 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
 
     @Override
     public void wakeup() {
-        // No-op on the loop thread, and at most one kernel wakeup per idle period.
-        if (!executor.isExecutorThread(Thread.currentThread())
-                && idleState.get() == IDLE && idleState.getAndSet(AWAKE) == IDLE) {
+        // No-op on the loop thread and while the loop is awake; a spinning loop just sees the flip;
+        // only a parking loop costs a kernel wakeup, at most one per idle period.
+        if (idleState.get() != AWAKE && !executor.isExecutorThread(Thread.currentThread())
+                && idleState.getAndSet(AWAKE) == PARKING) {
             source.wakeup();
         }
     }

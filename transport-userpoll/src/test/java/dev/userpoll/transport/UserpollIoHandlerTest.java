@@ -109,6 +109,29 @@ class UserpollIoHandlerTest {
         assertTrue(source.wakeups.get() > fromLoop);
     }
 
+    @Test
+    void aSpinningLoopIsWokenAndServedWithoutEnteringTheKernel() throws Exception {
+        ScriptedSource spun = new ScriptedSource();
+        MultiThreadIoEventLoopGroup spinning = new MultiThreadIoEventLoopGroup(1,
+                UserpollIoHandler.newFactory(() -> spun, IdlePolicy.spinThenPark(java.time.Duration.ofSeconds(30))));
+        try {
+            IoEventLoop l = (IoEventLoop) spinning.next();
+            TestHandle h = new TestHandle(400, null);
+            IoRegistration reg = l.register(h).get(5, TimeUnit.SECONDS);
+            l.submit(() -> reg.submit(UserpollIoOps.ARM_STREAM)).sync();
+            Thread.sleep(50); // idle now: spinning on the ring for up to 30 s
+            for (int i = 0; i < 20; i++) {
+                l.submit(() -> { }).get(5, TimeUnit.SECONDS); // a task from another thread ends the spin
+                spun.inject(spun.tokenOf(400), Native.EPOLLIN); // an event is seen by the spin's plain loads
+                h.awaitEvents(i + 1);
+            }
+            assertEquals(0, spun.wakeups.get(), "a spinning loop needs no kernel wakeup");
+            assertEquals(0, spun.parks.get(), "nothing made the loop park");
+        } finally {
+            spinning.shutdownGracefully(0, 5, TimeUnit.SECONDS).sync();
+        }
+    }
+
     private void register(TestHandle h) throws Exception {
         IoRegistration reg = loop.register(h).get(5, TimeUnit.SECONDS);
         h.registration = reg;
@@ -160,6 +183,7 @@ class UserpollIoHandlerTest {
         final Semaphore signal = new Semaphore(0);
         final AtomicInteger wakeups = new AtomicInteger();
         final AtomicInteger injected = new AtomicInteger();
+        final AtomicInteger parks = new AtomicInteger();
 
         long tokenOf(int fd) {
             return tokens.get(fd);
@@ -206,6 +230,7 @@ class UserpollIoHandlerTest {
 
         @Override
         public void park(long timeoutNanos) throws java.io.IOException {
+            parks.incrementAndGet();
             try {
                 if (timeoutNanos < 0) {
                     signal.acquire();

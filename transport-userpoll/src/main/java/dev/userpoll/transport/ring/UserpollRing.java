@@ -4,6 +4,7 @@ import dev.userpoll.transport.internal.Native;
 import io.netty.util.internal.SystemPropertyUtil;
 
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -75,6 +76,10 @@ public final class UserpollRing implements RingSource {
     private int delivered;
     /** The wakeup eventfd's entry was drained: the next park must not sleep. */
     private boolean wakeupDrained;
+    private static final AtomicIntegerFieldUpdater<UserpollRing> WAKEUP_WRITTEN =
+            AtomicIntegerFieldUpdater.newUpdater(UserpollRing.class, "wakeupWritten");
+    /** 1 from a wakeup's eventfd write until its ring entry is drained: further wakeups need no write. */
+    private volatile int wakeupWritten;
     private volatile boolean closed;
 
     /**
@@ -173,7 +178,9 @@ public final class UserpollRing implements RingSource {
 
     private void dispatch(long data, int events) {
         if (data == WAKEUP_DATA) {
+            // Set before re-opening wakeup(): one that skipped its write meanwhile still ends the next park.
             wakeupDrained = true;
+            wakeupWritten = 0;
         } else if (data != TIMER_DATA && registrations.isCurrent(data)) {
             delivered++;
             handler.ready(registrations.token(data), events);
@@ -213,7 +220,8 @@ public final class UserpollRing implements RingSource {
 
     @Override
     public void wakeup() {
-        if (!closed) {
+        // The plain read first: while a written wakeup is in flight, more cost neither a CAS nor a syscall.
+        if (!closed && wakeupWritten == 0 && WAKEUP_WRITTEN.compareAndSet(this, 0, 1)) {
             Native.eventFdWrite(eventFd, 1);
         }
     }

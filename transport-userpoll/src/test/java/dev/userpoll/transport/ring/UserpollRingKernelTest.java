@@ -2,7 +2,6 @@ package dev.userpoll.transport.ring;
 
 import dev.userpoll.transport.internal.Native;
 import io.netty.channel.unix.FileDescriptor;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -18,22 +17,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * {@link UserpollRing} on a kernel that really carries EPOLL_USERPOLL: the ring source contract, then
  * what only the real kernel can answer (the item table's size and its ENOSPC). On a kernel without
- * the ABI (every mainline kernel) the whole class is skipped with the detection's cause printed;
+ * the ABI (every mainline kernel) every test is skipped with the detection's cause printed;
  * {@code transport-userpoll-native/kernel/run-qemu.sh} runs it in a guest booted with our patch.
  */
 class UserpollRingKernelTest extends AbstractRingSourceTest {
 
-    @BeforeAll
-    static void requireUserpoll() {
-        Throwable cause = RingSourceKind.USERPOLL.unavailabilityCause();
-        if (cause != null) {
-            System.out.println("skipping UserpollRingKernelTest: " + cause.getMessage());
-        }
-        assumeTrue(cause == null, () -> "userpoll ring source unavailable: " + cause.getMessage());
-    }
-
+    /** Runs before every test (the contract's set-up calls it): each test is reported skipped, with the cause. */
     @Override
     protected RingSource newSource() throws Exception {
+        Throwable cause = RingSourceKind.USERPOLL.unavailabilityCause();
+        assumeTrue(cause == null, () -> "userpoll ring source unavailable: " + cause.getMessage());
         return new UserpollRing(ringSize());
     }
 

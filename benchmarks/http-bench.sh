@@ -65,8 +65,9 @@ fi
 # Build once, and only when a jar is missing or older than a source or pom; the rounds reuse the same jars.
 stale() { # $1 = jar
     [ ! -f "$1" ] && return 0
-    [ -n "$(find "$root" -path "$root/.git" -prune -o \( -name '*.java' -o -name '*.c' -o -name '*.h' \
-        -o -name 'pom.xml' -o -name Makefile \) -path '*' -newer "$1" -print -quit 2>/dev/null)" ]
+    [ -n "$(find "$root" \( -name .git -o -name target -o -name results \) -prune -o \
+        \( -name '*.java' -o -name '*.c' -o -name '*.h' -o -name pom.xml -o -name Makefile \) \
+        -newer "$1" -print -quit 2>/dev/null)" ]
 }
 if [ "$build" = 1 ] && { stale "$examples_jar" || stale "$benchmarks_jar"; }; then
     log "building the examples and benchmarks jars (mvn package, tests not compiled)"

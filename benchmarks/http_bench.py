@@ -30,7 +30,7 @@ LOADS = {
     # name: (connections, pipeline depth, label)
     "c16": (16, 1, "16 conns"),
     "c256": (256, 1, "256 conns"),
-    "c256-p16": (256, 16, "256 conns, pipelined 16"),
+    "c256-p16": (256, 16, "256 conns pipelined 16"),
 }
 DEFAULT_TRANSPORTS = "userpoll:io_uring,userpoll:epoll,netty-epoll,netty-io_uring,nio"
 BASELINE = "netty-epoll"
@@ -92,13 +92,24 @@ def process_cpu_ns(pid):
     return total
 
 
+def parse_arm(entry):
+    """TRANSPORT[@PROPERTY=VALUE]...: (label, transport, extra JVM options); the label appends +VALUE."""
+    parts = entry.split("@")
+    props = [x for x in parts[1:] if x]
+    for x in props:
+        if "=" not in x:
+            raise ValueError(f"'{entry}': expected TRANSPORT@PROPERTY=VALUE")
+    label = parts[0] + "".join("+" + x.split("=", 1)[1] for x in props)
+    return label, parts[0], ["-D" + x for x in props]
+
+
 class Server:
-    def __init__(self, args, transport, logdir):
-        self.transport = transport
-        self.log_path = os.path.join(logdir, f"server-{transport.replace(':', '_')}.log")
-        cmd = ["taskset", "-c", str(args.server_cpu), "java"] + args.server_jvm_opts.split() + [
+    def __init__(self, args, arm, logdir):
+        self.label, self.transport, extra = parse_arm(arm)
+        self.log_path = os.path.join(logdir, f"server-{re.sub(r'[^A-Za-z0-9_.+-]', '_', self.label)}.log")
+        cmd = ["taskset", "-c", str(args.server_cpu), "java"] + args.server_jvm_opts.split() + extra + [
             "-jar", args.examples_jar, "http-echo-server", "--port", "0", "--threads", "1",
-            "--transport", transport]
+            "--transport", self.transport]
         self.log_file = open(self.log_path, "w")
         self.proc = subprocess.Popen(cmd, stdout=self.log_file, stderr=subprocess.STDOUT)
         self.url = None
@@ -222,13 +233,13 @@ def warm_up(args, server):
     """One slice of every load, then 256-connection slices until two in a row agree within the tolerance."""
     for load in args.loads:
         r, _ = run_wrk(args, server.url, load, args.warm_slice)
-        log(f"  warm {server.transport} {load}: {r['rps']:.0f} req/s")
+        log(f"  warm {server.label} {load}: {r['rps']:.0f} req/s")
     prev = None
     history = []
     for i in range(args.warm_max_slices):
         r, _ = run_wrk(args, server.url, "c256", args.warm_slice)
         history.append(r["rps"])
-        log(f"  warm {server.transport} c256 slice {i + 1}: {r['rps']:.0f} req/s")
+        log(f"  warm {server.label} c256 slice {i + 1}: {r['rps']:.0f} req/s")
         if prev is not None and i + 1 >= args.warm_min_slices and \
                 abs(r["rps"] - prev) <= args.warm_tolerance * max(r["rps"], prev):
             return history, True
@@ -264,11 +275,13 @@ def main():
     p.add_argument("--warm-min-slices", type=int, help="minimum 256-connection warm-up slices (default 3; quick 2)")
     p.add_argument("--warm-max-slices", type=int, help="maximum 256-connection warm-up slices (default 8; quick 3)")
     p.add_argument("--warm-tolerance", type=float, default=0.03, help="warm-up stability, relative (0.03)")
-    p.add_argument("--transports", default=DEFAULT_TRANSPORTS, help=f"comma list ({DEFAULT_TRANSPORTS})")
+    p.add_argument("--transports", default=DEFAULT_TRANSPORTS,
+                   help=f"comma list ({DEFAULT_TRANSPORTS}); an entry may add system properties: "
+                        "TRANSPORT@PROPERTY=VALUE (labelled TRANSPORT+VALUE)")
     p.add_argument("--loads", default=",".join(LOADS), help=f"comma list of {', '.join(LOADS)}")
     p.add_argument("--server-cpu", type=int, default=0)
     p.add_argument("--client-cpu", type=int, default=1)
-    p.add_argument("--server-jvm-opts", default="-Xms512m -Xmx512m -Dio.netty.leakDetection.level=disabled")
+    p.add_argument("--server-jvm-opts", default="-Xms512m -Xmx512m -XX:+AlwaysPreTouch -Dio.netty.leakDetection.level=disabled")
     p.add_argument("--noise-threshold", type=float, default=3.0,
                    help="warn when others used more than this percentage of a core during a window (3)")
     p.add_argument("--out", default=None, help="output directory (default benchmarks/results/latest)")
@@ -323,10 +336,10 @@ def main():
 
         warm = {}
         for s in servers:
-            log(f"warming {s.transport}")
-            warm[s.transport] = warm_up(args, s)
-            if not warm[s.transport][1]:
-                log(f"  {s.transport}: throughput did not settle within {args.warm_max_slices} slices; going on")
+            log(f"warming {s.label}")
+            warm[s.label] = warm_up(args, s)
+            if not warm[s.label][1]:
+                log(f"  {s.label}: throughput did not settle within {args.warm_max_slices} slices; going on")
 
         windows = []
         total = args.rounds * len(args.loads) * len(servers)
@@ -336,9 +349,9 @@ def main():
                 for s in servers:
                     n += 1
                     row = window(args, s, load, args.window)
-                    row.update(round=rnd, load=load, transport=s.transport)
+                    row.update(round=rnd, load=load, transport=s.label)
                     windows.append(row)
-                    log(f"[{n}/{total}] round {rnd} {load:9s} {s.transport:18s} {row['rps']:9.0f} req/s "
+                    log(f"[{n}/{total}] round {rnd} {load:9s} {s.label:22s} {row['rps']:9.0f} req/s "
                         f"{row['cpu_us_per_req']:6.2f} us/req p99 {row['p99_us'] / 1000:6.2f} ms "
                         f"others {row['others_server_core_pct']:.1f}%/{row['others_client_core_pct']:.1f}% "
                         f"steal {row['steal_pct']:.1f}%")
@@ -347,10 +360,10 @@ def main():
             for load in args.loads:
                 for s in servers:
                     row = window(args, s, load, args.syscall_window, perf_events)
-                    row.update(load=load, transport=s.transport)
+                    row.update(load=load, transport=s.label)
                     sys_rows.append(row)
                     raw = row["syscalls"].get("raw_syscalls:sys_enter")
-                    log(f"syscalls {load:9s} {s.transport:18s} "
+                    log(f"syscalls {load:9s} {s.label:22s} "
                         f"{(raw or 0) / max(1, row['requests']):.3f} per request ({row['rps']:.0f} req/s)")
     finally:
         for s in servers:
@@ -402,7 +415,7 @@ def syscall_kinds(row):
 
 def report(args, machine, started, finished, servers, warm, windows, sys_rows, perf_problem):
     out = args.out
-    transports = [s.transport for s in servers]
+    transports = [s.label for s in servers]
     # Raw windows.
     cols = ["round", "load", "transport", "requests", "duration_us", "rps", "p50_us", "p90_us", "p99_us", "max_us",
             "errors", "non2xx", "server_cpu_s", "cpu_us_per_req", "server_core_busy_pct",
@@ -550,9 +563,10 @@ def report(args, machine, started, finished, servers, warm, windows, sys_rows, p
                             os.path.join(out, "summary.csv"), os.path.join(out, "chart.png"),
                             f"HTTP echo server, 1 core, Linux {machine['kernel']} ({started:%Y-%m-%d})"],
                            capture_output=True, text=True)
+    print("\n".join(lines))
     if chart.returncode != 0:
         log(f"chart failed: {chart.stderr.strip()}")
-    print("\n".join(lines))
+        raise SystemExit(1)
     log(f"wrote {out}/table.md, windows.csv, syscalls.csv, summary.csv, chart.png")
 
 

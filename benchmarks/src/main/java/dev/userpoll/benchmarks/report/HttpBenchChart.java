@@ -22,8 +22,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Draws the HTTP harness's chart: one panel per metric (throughput, server CPU per request), loads
- * along the x axis, one bar per transport with its median and a min-max whisker. Dependency-free
+ * Draws the HTTP harness's chart: a row per metric (throughput, server CPU per request), a column per
+ * load, one bar per transport with its median and a min-max whisker; each panel has its own scale. Dependency-free
  * (java.awt, headless).
  * <pre>
  * java -cp benchmarks.jar dev.userpoll.benchmarks.report.HttpBenchChart summary.csv chart.png "title"
@@ -40,9 +40,10 @@ public final class HttpBenchChart {
             new Color(0x1f77b4), new Color(0x2ca02c), new Color(0xd62728), new Color(0xff7f0e),
             new Color(0x9467bd), new Color(0x8c564b), new Color(0x17becf),
     };
-    private static final int PANEL_WIDTH = 620;
-    private static final int PANEL_HEIGHT = 420;
+    private static final int PANEL_WIDTH = 420;
+    private static final int PANEL_HEIGHT = 300;
     private static final int TITLE_HEIGHT = 40;
+    private static final int ROW_LABEL_HEIGHT = 26;
     private static final int LEGEND_HEIGHT = 36;
 
     private HttpBenchChart() {
@@ -59,9 +60,12 @@ public final class HttpBenchChart {
         ImageIO.write(image, "png", new File(args[1]));
     }
 
+    /** One row per metric, one column per load; every panel has its own scale. */
     static BufferedImage draw(Data data, String title) {
-        int width = PANEL_WIDTH * PANELS.length;
-        int height = TITLE_HEIGHT + PANEL_HEIGHT + LEGEND_HEIGHT;
+        int columns = Math.max(1, data.loads.size());
+        int width = PANEL_WIDTH * columns;
+        int rowHeight = ROW_LABEL_HEIGHT + PANEL_HEIGHT;
+        int height = TITLE_HEIGHT + rowHeight * PANELS.length + LEGEND_HEIGHT;
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -71,30 +75,34 @@ public final class HttpBenchChart {
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
         centre(g, title, width / 2, 26);
-        for (int p = 0; p < PANELS.length; p++) {
-            panel(g, data, PANELS[p][0], PANELS[p][1], p * PANEL_WIDTH, TITLE_HEIGHT);
+        for (int r = 0; r < PANELS.length; r++) {
+            int y = TITLE_HEIGHT + r * rowHeight;
+            g.setColor(Color.BLACK);
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
+            centre(g, PANELS[r][1], width / 2, y + 18);
+            for (int c = 0; c < data.loads.size(); c++) {
+                panel(g, data, PANELS[r][0], data.loads.get(c), c * PANEL_WIDTH, y + ROW_LABEL_HEIGHT);
+            }
         }
-        legend(g, data.transports, width, TITLE_HEIGHT + PANEL_HEIGHT);
+        legend(g, data.transports, width, TITLE_HEIGHT + rowHeight * PANELS.length);
         g.dispose();
         return image;
     }
 
-    private static void panel(Graphics2D g, Data data, String metric, String label, int x0, int y0) {
-        int left = x0 + 70;
-        int right = x0 + PANEL_WIDTH - 20;
-        int top = y0 + 30;
-        int bottom = y0 + PANEL_HEIGHT - 40;
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
+    private static void panel(Graphics2D g, Data data, String metric, String load, int x0, int y0) {
+        int left = x0 + 60;
+        int right = x0 + PANEL_WIDTH - 15;
+        int top = y0 + 22;
+        int bottom = y0 + PANEL_HEIGHT - 30;
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 12));
         g.setColor(Color.BLACK);
-        centre(g, label, (left + right) / 2, y0 + 16);
+        centre(g, load, (left + right) / 2, y0 + 12);
 
         double max = 0;
-        for (String load : data.loads) {
-            for (String t : data.transports) {
-                double[] v = data.get(load, t, metric);
-                if (v != null) {
-                    max = Math.max(max, Math.max(v[0], v[2]));
-                }
+        for (String t : data.transports) {
+            double[] v = data.get(load, t, metric);
+            if (v != null) {
+                max = Math.max(max, Math.max(v[0], v[2]));
             }
         }
         if (max <= 0) {
@@ -103,7 +111,7 @@ public final class HttpBenchChart {
             return;
         }
         double step = niceStep(max / 5);
-        double axisMax = Math.ceil(max * 1.12 / step) * step;
+        double axisMax = Math.ceil(max * 1.1 / step) * step;
 
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
         FontMetrics fm = g.getFontMetrics();
@@ -119,42 +127,31 @@ public final class HttpBenchChart {
         g.drawLine(left, bottom, right, bottom);
         g.drawLine(left, top, left, bottom);
 
-        int groups = data.loads.size();
-        double groupWidth = (right - left) / (double) groups;
         int bars = data.transports.size();
-        double barWidth = groupWidth * 0.8 / bars;
-        for (int gi = 0; gi < groups; gi++) {
-            String load = data.loads.get(gi);
-            double gx = left + gi * groupWidth + groupWidth * 0.1;
-            for (int bi = 0; bi < bars; bi++) {
-                double[] v = data.get(load, data.transports.get(bi), metric);
-                if (v == null) {
-                    continue;
-                }
-                int bx = (int) Math.round(gx + bi * barWidth);
-                int bw = Math.max(2, (int) Math.round(barWidth) - 3);
-                int by = bottom - (int) Math.round(v[0] / axisMax * (bottom - top));
-                g.setColor(PALETTE[bi % PALETTE.length]);
-                g.fillRect(bx, by, bw, bottom - by);
-                // Whisker: min to max over the rounds.
-                int ymin = bottom - (int) Math.round(v[1] / axisMax * (bottom - top));
-                int ymax = bottom - (int) Math.round(v[2] / axisMax * (bottom - top));
-                int cx = bx + bw / 2;
-                g.setColor(Color.BLACK);
-                g.setStroke(new BasicStroke(1.2f));
-                g.drawLine(cx, ymin, cx, ymax);
-                g.drawLine(cx - 3, ymin, cx + 3, ymin);
-                g.drawLine(cx - 3, ymax, cx + 3, ymax);
-                g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 9));
-                String s = valueLabel(v[0]);
-                int sw = g.getFontMetrics().stringWidth(s);
-                if (sw <= bw + 6) {
-                    g.drawString(s, cx - sw / 2, Math.min(ymax, by) - 3);
-                }
+        double slot = (right - left) / (double) bars;
+        for (int bi = 0; bi < bars; bi++) {
+            double[] v = data.get(load, data.transports.get(bi), metric);
+            if (v == null) {
+                continue;
             }
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+            int bw = Math.max(2, (int) Math.round(slot * 0.7));
+            int bx = (int) Math.round(left + bi * slot + (slot - bw) / 2);
+            int by = bottom - (int) Math.round(v[0] / axisMax * (bottom - top));
+            g.setColor(PALETTE[bi % PALETTE.length]);
+            g.fillRect(bx, by, bw, bottom - by);
+            // Whisker: min to max over the rounds.
+            int ymin = bottom - (int) Math.round(v[1] / axisMax * (bottom - top));
+            int ymax = bottom - (int) Math.round(v[2] / axisMax * (bottom - top));
+            int cx = bx + bw / 2;
             g.setColor(Color.BLACK);
-            centre(g, load, (int) Math.round(left + (gi + 0.5) * groupWidth), bottom + 18);
+            g.setStroke(new BasicStroke(1.2f));
+            g.drawLine(cx, ymin, cx, ymax);
+            g.drawLine(cx - 4, ymin, cx + 4, ymin);
+            g.drawLine(cx - 4, ymax, cx + 4, ymax);
+            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
+            String s = valueLabel(v[0]);
+            int sw = g.getFontMetrics().stringWidth(s);
+            g.drawString(s, cx - sw / 2, Math.min(ymax, by) - 4);
         }
     }
 
@@ -195,7 +192,7 @@ public final class HttpBenchChart {
 
     private static String valueLabel(double v) {
         if (v >= 10000) {
-            return String.format(Locale.ROOT, "%.0fk", v / 1000);
+            return String.format(Locale.ROOT, v >= 100000 ? "%.0fk" : "%.1fk", v / 1000);
         }
         return v >= 100 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.1f", v);
     }

@@ -15,6 +15,7 @@ them with wrk pinned to another (--client-cpu):
    (table.md, windows.csv, syscalls.csv, summary.csv) and chart.png (drawn by the benchmarks jar).
 """
 import argparse
+import json
 import datetime
 import os
 import platform
@@ -34,6 +35,9 @@ LOADS = {
 }
 DEFAULT_TRANSPORTS = "userpoll:io_uring,userpoll:epoll,netty-epoll,netty-io_uring,nio"
 BASELINE = "netty-epoll"
+# Settings a report needs; kept in raw.json so that --report-only can rebuild the report.
+REPORT_SETTINGS = ["rounds", "window", "syscall_window", "loads", "server_cpu", "client_cpu", "server_jvm_opts",
+                   "noise_threshold", "command"]
 # System calls counted by name; everything else is "other" (raw_syscalls:sys_enter minus these).
 SYSCALLS = [
     "read", "write", "readv", "writev", "recvfrom", "sendto", "recvmsg", "sendmsg",
@@ -285,6 +289,7 @@ def main():
     p.add_argument("--noise-threshold", type=float, default=3.0,
                    help="warn when others used more than this percentage of a core during a window (3)")
     p.add_argument("--out", default=None, help="output directory (default benchmarks/results/latest)")
+    p.add_argument("--report-only", action="store_true", help="rebuild the report of --out from its raw.json")
     p.add_argument("--examples-jar", required=True)
     p.add_argument("--benchmarks-jar", required=True)
     p.add_argument("--command", default="benchmarks/http-bench.sh")
@@ -307,6 +312,9 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     args.logdir = os.path.join(args.out, "logs")
     os.makedirs(args.logdir, exist_ok=True)
+    if args.report_only:
+        report_only(args)
+        return
     args.wrk_script = os.path.join(args.logdir, "wrk-report.lua")
     with open(args.wrk_script, "w") as f:
         f.write(WRK_SCRIPT)
@@ -370,7 +378,23 @@ def main():
             s.stop()
     machine["load_after"] = loadavg()
     finished = datetime.datetime.now(datetime.timezone.utc)
-    report(args, machine, started, finished, servers, warm, windows, sys_rows, perf_problem)
+    labels = [s.label for s in servers]
+    with open(os.path.join(args.out, "raw.json"), "w") as f:
+        json.dump({"settings": {k: getattr(args, k) for k in REPORT_SETTINGS}, "machine": machine,
+                   "started": started.isoformat(), "finished": finished.isoformat(), "labels": labels,
+                   "warm": warm, "windows": windows, "sys_rows": sys_rows, "perf_problem": perf_problem}, f, indent=1)
+    report(args, machine, started, finished, labels, warm, windows, sys_rows, perf_problem)
+
+
+def report_only(args):
+    """Rebuilds table.md, the CSVs and chart.png from a finished run's raw.json."""
+    with open(os.path.join(args.out, "raw.json")) as f:
+        raw = json.load(f)
+    for k, v in raw["settings"].items():
+        setattr(args, k, v)
+    report(args, raw["machine"], datetime.datetime.fromisoformat(raw["started"]),
+           datetime.datetime.fromisoformat(raw["finished"]), raw["labels"],
+           {k: tuple(v) for k, v in raw["warm"].items()}, raw["windows"], raw["sys_rows"], raw["perf_problem"])
 
 
 def loadavg():
@@ -413,9 +437,9 @@ def syscall_kinds(row):
     return kinds
 
 
-def report(args, machine, started, finished, servers, warm, windows, sys_rows, perf_problem):
+def report(args, machine, started, finished, labels, warm, windows, sys_rows, perf_problem):
     out = args.out
-    transports = [s.label for s in servers]
+    transports = labels
     # Raw windows.
     cols = ["round", "load", "transport", "requests", "duration_us", "rps", "p50_us", "p90_us", "p99_us", "max_us",
             "errors", "non2xx", "server_cpu_s", "cpu_us_per_req", "server_core_busy_pct",
@@ -453,14 +477,18 @@ def report(args, machine, started, finished, servers, warm, windows, sys_rows, p
             summary[(load, t)] = {
                 "rps": median_min_max([w["rps"] for w in ws]),
                 "cpu_us_per_req": median_min_max([w["cpu_us_per_req"] for w in ws]),
-                "p50_us": median_min_max([w["p50_us"] for w in ws]),
-                "p99_us": median_min_max([w["p99_us"] for w in ws]),
+                # wrk sometimes reports 0 for pipelined runs (its latency is per batch, and its
+                # coordinated-omission correction assumes one request per connection): left out.
+                "p50_us": median_min_max([w["p50_us"] or None for w in ws]),
+                "p99_us": median_min_max([w["p99_us"] or None for w in ws]),
                 "errors": sum(w["errors"] + w["non2xx"] for w in ws),
             }
     with open(os.path.join(out, "summary.csv"), "w") as f:
         f.write("load,transport,metric,median,min,max\n")
         for (load, t), m in summary.items():
             for metric in ("rps", "cpu_us_per_req", "p50_us", "p99_us"):
+                if m[metric] is None:
+                    continue
                 med, lo, hi = m[metric]
                 f.write(f"{LOADS[load][2]},{t},{metric},{med:.4f},{lo:.4f},{hi:.4f}\n")
             sc = per_req.get((load, t))
@@ -484,7 +512,9 @@ def report(args, machine, started, finished, servers, warm, windows, sys_rows, p
                  f"Load average {machine['load_before']} before, {machine['load_after']} after.")
     lines.append("")
     lines.append("Medians over rounds (min–max). CPU is the server process's CPU time (all threads) per "
-                 "request; system calls are every system call the server process made, per request.")
+                 "request; system calls are every system call the server process made, per request. Latency is "
+                 "wrk's (with its coordinated-omission correction); pipelined, it is per batch of 16, and windows "
+                 "where wrk reported 0 are left out.")
     lines.append("")
     lines.append("| load | transport | requests/s | server CPU µs/request | system calls/request | p50 ms | p99 ms |")
     lines.append("|---|---|---:|---:|---:|---:|---:|")
@@ -509,9 +539,9 @@ def report(args, machine, started, finished, servers, warm, windows, sys_rows, p
                 continue
             sc, sb = per_req.get((load, t)), per_req.get((load, BASELINE))
             sratio = f"{sc['total'] / sb['total']:.2f}" if sc and sb and sb["total"] else "n/a"
+            p99ratio = f"{m['p99_us'][0] / b['p99_us'][0]:.2f}" if m["p99_us"] and b["p99_us"] else "n/a"
             lines.append(f"| {LOADS[load][2]} | {t} | {m['rps'][0] / b['rps'][0]:.3f} | "
-                         f"{m['cpu_us_per_req'][0] / b['cpu_us_per_req'][0]:.3f} | {sratio} | "
-                         f"{m['p99_us'][0] / b['p99_us'][0]:.2f} |")
+                         f"{m['cpu_us_per_req'][0] / b['cpu_us_per_req'][0]:.3f} | {sratio} | {p99ratio} |")
         lines.append("")
     if per_req:
         shown = [k for k in all_kinds if k != "total" and any(v.get(k, 0) >= 0.005 for v in per_req.values())]

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# HTTP load harness: the example echo server on every transport, wrk as the load generator, each pinned
+# to its own core; interleaved rounds at 16 and 256 connections and pipelined (depth 16, as TechEmpower's
+# plaintext test); requests/s, server CPU per request, system calls per request by kind, p50/p99 latency,
+# ratios to Netty epoll. Writes a markdown table, CSVs and a PNG chart.
+#
+#   benchmarks/http-bench.sh [--quick] [--out DIR] [--no-build] [options of benchmarks/http_bench.py]
+#
+# --quick finishes in under 5 minutes (2 rounds of 3 s windows); the default run takes about 20 minutes.
+# Everything else (rounds, window, transports, loads, cores) is documented by `benchmarks/http_bench.py --help`.
+# Needs root (or sudo) only to install missing Debian packages: wrk (the load generator), linux-perf (system
+# call counts from tracepoints; optional, the columns say n/a without it).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+examples_jar="$root/examples/target/userpoll-examples.jar"
+benchmarks_jar="$root/benchmarks/target/benchmarks.jar"
+
+build=1
+args=()
+for a in "$@"; do
+    case "$a" in
+        --no-build) build=0 ;;
+        -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exec python3 "$here/http_bench.py" --help ;;
+        *) args+=("$a") ;;
+    esac
+done
+
+log() { printf 'http-bench: %s\n' "$*" >&2; }
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+        log "need root to run: $*"; return 1; fi
+}
+
+apt_updated=0
+apt_install() { # $1 = package, $2 = why
+    if ! command -v apt-get >/dev/null; then
+        log "cannot install $1 ($2): no apt-get on this machine; install it by hand"
+        return 1
+    fi
+    if [ "$apt_updated" = 0 ]; then
+        log "apt-get update (once), to install missing packages"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+        apt_updated=1
+    fi
+    log "installing $1: $2"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null
+}
+
+for tool in java python3 taskset; do
+    command -v "$tool" >/dev/null || { log "$tool is required"; exit 2; }
+done
+if [ "$(nproc)" -lt 2 ]; then
+    log "needs at least 2 cores (server and load generator each pinned to one); this machine has $(nproc)"
+    exit 2
+fi
+command -v wrk >/dev/null || apt_install wrk "the HTTP load generator" || { log "wrk is required"; exit 2; }
+if ! command -v perf >/dev/null; then
+    apt_install linux-perf "system call counts per request (perf tracepoints)" \
+        || log "continuing without perf: no system call counts"
+fi
+
+# Build once, and only when a jar is missing or older than a source or pom; the rounds reuse the same jars.
+stale() { # $1 = jar
+    [ ! -f "$1" ] && return 0
+    [ -n "$(find "$root" \( -name .git -o -name target -o -name results \) -prune -o \
+        \( -name '*.java' -o -name '*.c' -o -name '*.h' -o -name pom.xml -o -name Makefile \) \
+        -newer "$1" -print -quit 2>/dev/null)" ]
+}
+if [ "$build" = 1 ] && { stale "$examples_jar" || stale "$benchmarks_jar"; }; then
+    log "building the examples and benchmarks jars (mvn package, tests not compiled)"
+    (cd "$root" && mvn -B -ntp -q -Dmaven.test.skip=true package -pl examples,benchmarks -am)
+fi
+for jar in "$examples_jar" "$benchmarks_jar"; do
+    [ -f "$jar" ] || { log "missing $jar (run without --no-build)"; exit 2; }
+done
+
+exec python3 "$here/http_bench.py" --examples-jar "$examples_jar" --benchmarks-jar "$benchmarks_jar" \
+    --command "benchmarks/http-bench.sh $*" "${args[@]}"

@@ -131,6 +131,9 @@ public final class EpollRingSource implements RingSource {
         if (n > 0) {
             parked = 0;
             delivered = deliver(handler, n);
+            if (n < maxEvents) {
+                return delivered; // park's epoll_wait saw all that was ready: no second call this pass
+            }
         }
         // A full array may mean more is ready. The bound covers everything ready when drain started
         // (plus the wakeup), so fds that turn ready again while the handler runs cannot hold the loop here.

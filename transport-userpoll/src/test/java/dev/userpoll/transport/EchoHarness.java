@@ -5,6 +5,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -59,10 +60,17 @@ final class EchoHarness {
     /** Connects, sends {@code data}, and completes with whether exactly the same bytes came back. */
     static CompletableFuture<Boolean> echoOnce(EventLoopGroup group, Channel server, byte[] data,
                                                Consumer<Bootstrap> customizer) {
+        return echoOnce(group, server, data, UserpollSocketChannel::new, customizer);
+    }
+
+    /** As above, on client channels made by {@code clientChannel}. */
+    static CompletableFuture<Boolean> echoOnce(EventLoopGroup group, Channel server, byte[] data,
+                                               ChannelFactory<? extends Channel> clientChannel,
+                                               Consumer<Bootstrap> customizer) {
         CompletableFuture<Boolean> result = new CompletableFuture<>();
         byte[] received = new byte[data.length];
         int[] count = {0};
-        Bootstrap b = new Bootstrap().group(group).channel(UserpollSocketChannel.class)
+        Bootstrap b = new Bootstrap().group(group).channelFactory(clientChannel)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override

@@ -59,6 +59,7 @@ CONSTANT(errnoEfault, EFAULT)
 CONSTANT(errnoEtime, ETIME)
 CONSTANT(errnoEcanceled, ECANCELED)
 CONSTANT(errnoEmfile, EMFILE)
+CONSTANT(errnoEbusy, EBUSY)
 CONSTANT(errnoEnfile, ENFILE)
 CONSTANT(errnoEnobufs, ENOBUFS)
 CONSTANT(pageSize, sysconf(_SC_PAGESIZE))
@@ -193,6 +194,7 @@ static const JNINativeMethod method_table[] = {
     { "errnoEtime", "()I", (void*) userpoll_errnoEtime },
     { "errnoEcanceled", "()I", (void*) userpoll_errnoEcanceled },
     { "errnoEmfile", "()I", (void*) userpoll_errnoEmfile },
+    { "errnoEbusy", "()I", (void*) userpoll_errnoEbusy },
     { "errnoEnfile", "()I", (void*) userpoll_errnoEnfile },
     { "errnoEnobufs", "()I", (void*) userpoll_errnoEnobufs },
     { "pageSize", "()I", (void*) userpoll_pageSize },

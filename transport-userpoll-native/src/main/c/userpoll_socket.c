@@ -3,6 +3,8 @@
  * Linux option numbers that the channels set through Socket.setIntOpt.
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
@@ -77,6 +79,17 @@ static jlong userpoll_sendfileRegion(JNIEnv* env, jclass clazz, jint outFd, jobj
     return (jlong) n;
 }
 
+/* A connected, non-blocking AF_UNIX stream pair into fds[0..1]; 0 or -errno. For probes and tests. */
+static jint userpoll_socketPair(JNIEnv* env, jclass clazz, jintArray fds) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0) {
+        return -errno;
+    }
+    jint out[2] = { sv[0], sv[1] };
+    (*env)->SetIntArrayRegion(env, fds, 0, 2, out);
+    return 0;
+}
+
 #define CONSTANT(name, value) static jint userpoll_##name(JNIEnv* env, jclass clazz) { return (jint) (value); }
 CONSTANT(solSocket, SOL_SOCKET)
 CONSTANT(ipprotoTcp, IPPROTO_TCP)
@@ -95,11 +108,17 @@ CONSTANT(tcpUserTimeout, TCP_USER_TIMEOUT)
 CONSTANT(tcpFastopen, TCP_FASTOPEN)
 CONSTANT(tcpFastopenConnect, TCP_FASTOPEN_CONNECT)
 CONSTANT(tcpDeferAccept, TCP_DEFER_ACCEPT)
+CONSTANT(msgDontwait, MSG_DONTWAIT)
+CONSTANT(msgNosignal, MSG_NOSIGNAL)
+CONSTANT(sizeofMsghdr, sizeof(struct msghdr))
+CONSTANT(msghdrOffsetIov, offsetof(struct msghdr, msg_iov))
+CONSTANT(msghdrOffsetIovlen, offsetof(struct msghdr, msg_iovlen))
 #undef CONSTANT
 
 static const JNINativeMethod method_table[] = {
     { "sendfile", "(IIJJ)J", (void*) userpoll_sendfile },
     { "sendfileRegion", "(ILio/netty/channel/DefaultFileRegion;JJJ)J", (void*) userpoll_sendfileRegion },
+    { "socketPair", "([I)I", (void*) userpoll_socketPair },
     { "solSocket", "()I", (void*) userpoll_solSocket },
     { "ipprotoTcp", "()I", (void*) userpoll_ipprotoTcp },
     { "ipprotoIp", "()I", (void*) userpoll_ipprotoIp },
@@ -117,6 +136,11 @@ static const JNINativeMethod method_table[] = {
     { "tcpFastopen", "()I", (void*) userpoll_tcpFastopen },
     { "tcpFastopenConnect", "()I", (void*) userpoll_tcpFastopenConnect },
     { "tcpDeferAccept", "()I", (void*) userpoll_tcpDeferAccept },
+    { "msgDontwait", "()I", (void*) userpoll_msgDontwait },
+    { "msgNosignal", "()I", (void*) userpoll_msgNosignal },
+    { "sizeofMsghdr", "()I", (void*) userpoll_sizeofMsghdr },
+    { "msghdrOffsetIov", "()I", (void*) userpoll_msghdrOffsetIov },
+    { "msghdrOffsetIovlen", "()I", (void*) userpoll_msghdrOffsetIovlen },
 };
 
 jint userpoll_socket_register(JNIEnv* env, const char* packagePrefix) {

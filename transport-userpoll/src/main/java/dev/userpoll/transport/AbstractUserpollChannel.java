@@ -1,5 +1,6 @@
 package dev.userpoll.transport;
 
+import dev.userpoll.transport.ring.IoUringSocketBatch;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -59,6 +60,8 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
     private IoRegistration registration;
     /** Whether the fd has been handed to the ring source. Loop thread only. */
     private boolean armed;
+    /** The loop's socket I/O batch when the loop batches (DESIGN.md 4b), else null. Loop thread only. */
+    IoUringSocketBatch batch;
     private ChannelPromise connectPromise;
     private Future<?> connectTimeoutFuture;
     private SocketAddress requestedRemoteAddress;
@@ -127,6 +130,7 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
         ((IoEventLoop) eventLoop()).register((AbstractUserpollUnsafe) unsafe()).addListener(f -> {
             if (f.isSuccess()) {
                 registration = (IoRegistration) f.getNow();
+                batch = ((UserpollIoHandler) registration.attachment()).socketBatch();
                 if (isActive()) {
                     arm();
                 }
@@ -150,6 +154,11 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
         return UserpollIoOps.ARM_STREAM;
     }
 
+    /** Withdraws this channel's operations from the loop's batch and takes their buffers back. Loop thread only. */
+    void cancelBatchedIo() {
+        // only stream channels batch their I/O
+    }
+
     /** Asks the loop to serve this channel again next pass, without a kernel event. */
     final void scheduleRetry() {
         IoRegistration reg = registration;
@@ -162,6 +171,8 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
     protected void doDeregister() throws Exception {
         IoRegistration reg = registration;
         if (reg != null) {
+            cancelBatchedIo();
+            batch = null;
             registration = null;
             armed = false;
             reg.cancel();
@@ -179,9 +190,13 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
         // Take the fd out of the ring before closing it: its number may be reused at once, and an armed
         // io_uring poll would keep the socket open.
         IoRegistration reg = registration;
-        if (reg != null && armed && eventLoop().inEventLoop()) {
-            reg.submit(UserpollIoOps.DISARM);
-            armed = false;
+        if (reg != null && eventLoop().inEventLoop()) {
+            // Queued batched I/O becomes NOPs: nothing may reach this fd number once it is closed.
+            cancelBatchedIo();
+            if (armed) {
+                reg.submit(UserpollIoOps.DISARM);
+                armed = false;
+            }
         }
         try {
             ChannelPromise promise = connectPromise;
@@ -388,7 +403,7 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
             }
         }
 
-        private void forceFlush() {
+        final void forceFlush() {
             if (isFlushPending()) {
                 super.flush0();
             }

@@ -1,5 +1,6 @@
 package dev.userpoll.transport;
 
+import dev.userpoll.transport.ring.IoUringSocketBatch;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -14,6 +15,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.FileRegion;
 import io.netty.channel.internal.ChannelUtils;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.IovArray;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannelUtil;
@@ -37,6 +39,17 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
     private static final int WRITE_STATUS_SNDBUF_FULL = Integer.MAX_VALUE;
 
     private WritableByteChannel byteChannel;
+
+    // Batched I/O (DESIGN.md 4b): at most one recv and one sendmsg of this channel in the loop's batch.
+    /** The buffer a queued recv fills; owned by the batch until its completion or a cancel. */
+    private ByteBuf batchedReadBuf;
+    /** Reads of this channel's allocator are not direct with an address: the batch cannot take them. */
+    private boolean batchedReadUnsupported;
+    private boolean sendQueued;
+    private long sendAttempted;
+    private long sendMaxBytes;
+    /** A failed batched sendmsg, rethrown by the next doWrite so that Netty handles it as any write error. */
+    private IOException batchedWriteError;
 
     AbstractUserpollStreamChannel(Channel parent, Socket socket, boolean active) {
         super(parent, socket, active);
@@ -69,6 +82,16 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
 
     @Override
     protected void doWrite(ChannelOutboundBuffer in) throws Exception {
+        if (batch != null) {
+            IOException error = batchedWriteError;
+            if (error != null) {
+                batchedWriteError = null;
+                throw error;
+            }
+            if (sendQueued || queueBatchedWrite(in)) {
+                return; // the completion writes on, or waits for the OUT edge on EAGAIN
+            }
+        }
         int writeSpinCount = config().getWriteSpinCount();
         do {
             int msgCount = in.size();
@@ -86,6 +109,87 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
             scheduleRetry();
         } else {
             writeReady = false; // EAGAIN: the OUT edge will call us
+        }
+    }
+
+    /**
+     * Queues one sendmsg over the flushed buffers into the loop's batch; false when the direct path must
+     * write (a file region first, or no room in the batch).
+     */
+    private boolean queueBatchedWrite(ChannelOutboundBuffer in) {
+        for (;;) {
+            Object msg = in.current();
+            if (msg == null) {
+                return true; // nothing flushed
+            }
+            if (!(msg instanceof ByteBuf)) {
+                return false; // file regions keep sendfile(2)
+            }
+            if (((ByteBuf) msg).isReadable()) {
+                break;
+            }
+            in.remove(); // as the direct path does with an empty buffer
+        }
+        long maxBytes = config().getMaxBytesPerGatheringWrite();
+        IoUringSocketBatch b = batch;
+        try {
+            in.forEachFlushedMessage(((UserpollIoHandler) registration().attachment()).batchIovCollector().start(maxBytes));
+        } catch (Exception e) {
+            b.discardIov();
+            return false;
+        }
+        long attempted = b.iovBytes();
+        if (!b.queueSendmsg(socket.intValue(), (StreamUnsafe) unsafe())) {
+            return false;
+        }
+        sendQueued = true;
+        sendAttempted = attempted;
+        sendMaxBytes = maxBytes;
+        return true;
+    }
+
+    /** The batched sendmsg of this channel completed: account for it exactly as the direct path would. */
+    private void batchedWriteCompleted(int res) {
+        sendQueued = false;
+        ChannelOutboundBuffer in = unsafe().outboundBuffer();
+        if (in == null) {
+            return; // closed while the send ran; the close released the buffers after it finished
+        }
+        if (res > 0) {
+            adjustMaxBytesPerGatheringWrite(sendAttempted, res, sendMaxBytes);
+            in.removeBytes(res);
+            if (res < sendAttempted) {
+                scheduleRetry(); // a short send: as the direct path, try again before waiting for an edge
+            } else if (!in.isEmpty()) {
+                ((StreamUnsafe) unsafe()).forceFlush(); // flushed while the send was queued: queue the next one
+            }
+            return;
+        }
+        if (res == Errors.ERRNO_EAGAIN_NEGATIVE || res == Errors.ERRNO_EWOULDBLOCK_NEGATIVE) {
+            writeReady = false; // the socket buffer is full: the OUT edge calls us
+            return;
+        }
+        try {
+            Errors.ioResult("sendmsg", res);
+            batchedWriteError = Errors.newIOException("sendmsg", res);
+        } catch (IOException e) {
+            batchedWriteError = e;
+        }
+        ((StreamUnsafe) unsafe()).forceFlush(); // doWrite rethrows it inside Netty's flush0
+    }
+
+    @Override
+    void cancelBatchedIo() {
+        IoUringSocketBatch b = batch;
+        if (b == null || batchedReadBuf == null && !sendQueued) {
+            return;
+        }
+        b.cancel((StreamUnsafe) unsafe());
+        sendQueued = false;
+        ByteBuf buf = batchedReadBuf;
+        if (buf != null) {
+            batchedReadBuf = null;
+            buf.release();
         }
     }
 
@@ -326,14 +430,22 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
 
     @Override
     protected void doShutdownOutput() throws Exception {
+        boolean readQueued = batchedReadBuf != null;
+        cancelBatchedIo(); // Netty releases the flushed buffers next: no queued send may still point at them
         socket.shutdown(false, true);
+        if (readQueued) {
+            scheduleRetry(); // the input is still open: read again next pass
+        }
     }
 
-    final class StreamUnsafe extends AbstractUserpollUnsafe {
+    final class StreamUnsafe extends AbstractUserpollUnsafe implements IoUringSocketBatch.Completion {
         @Override
         void readReady() {
             ChannelConfig config = config();
             if (shouldBreakReading(config)) {
+                return;
+            }
+            if (batch != null && !batchedReadUnsupported && queueBatchedRead(config)) {
                 return;
             }
             UserpollRecvByteAllocatorHandle allocHandle = recvBufAllocHandle();
@@ -382,6 +494,87 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
                     scheduleRetry(); // stopped before EAGAIN: fairness, not a lost edge
                 }
             }
+        }
+
+        /** Queues one recv into the loop's batch; false when the direct path must read. */
+        private boolean queueBatchedRead(ChannelConfig config) {
+            if (batchedReadBuf != null) {
+                return true; // one recv per batch; its completion decides what comes next
+            }
+            UserpollRecvByteAllocatorHandle allocHandle = recvBufAllocHandle();
+            allocHandle.reset(config);
+            ByteBuf byteBuf = allocHandle.allocate(config.getAllocator());
+            if (!byteBuf.hasMemoryAddress()) {
+                byteBuf.release();
+                batchedReadUnsupported = true; // a heap allocator: the kernel cannot write into it later
+                return false;
+            }
+            int writable = byteBuf.writableBytes();
+            allocHandle.attemptedBytesRead(writable);
+            if (!batch.queueRecv(socket.intValue(), byteBuf.memoryAddress() + byteBuf.writerIndex(), writable, this)) {
+                byteBuf.release();
+                return false; // the batch is full: read directly this once
+            }
+            batchedReadBuf = byteBuf;
+            return true;
+        }
+
+        /** The batched recv completed: one iteration of the direct read loop, then channelReadComplete. */
+        @Override
+        public void recvCompleted(int res) {
+            ByteBuf byteBuf = batchedReadBuf;
+            batchedReadBuf = null;
+            ChannelConfig config = config();
+            if (byteBuf == null) {
+                return;
+            }
+            if (shouldBreakReading(config)) {
+                byteBuf.release();
+                return;
+            }
+            UserpollRecvByteAllocatorHandle allocHandle = recvBufAllocHandle();
+            ChannelPipeline pipeline = pipeline();
+            boolean allDataRead = false;
+            try {
+                int bytes = res > 0 ? res : res == 0 ? -1 : Errors.ioResult("recv", res);
+                if (bytes > 0) {
+                    byteBuf.writerIndex(byteBuf.writerIndex() + bytes);
+                }
+                allocHandle.lastBytesRead(bytes);
+                if (bytes <= 0) {
+                    byteBuf.release();
+                    byteBuf = null;
+                    readReady = false; // EAGAIN or EOF: this edge is used up
+                    allDataRead = bytes < 0;
+                    if (allDataRead) {
+                        readPending = false;
+                    }
+                } else {
+                    allocHandle.incMessagesRead(1);
+                    readPending = false;
+                    pipeline.fireChannelRead(byteBuf);
+                    byteBuf = null;
+                    if (!rdHupReceived && !allocHandle.maybeMoreDataToRead()) {
+                        readReady = false; // a short stream read drained the socket (man 7 epoll)
+                    }
+                }
+                allocHandle.readComplete();
+                pipeline.fireChannelReadComplete();
+                if (allDataRead) {
+                    shutdownInput(true);
+                }
+            } catch (Throwable t) {
+                handleReadException(pipeline, byteBuf, t, allDataRead, allocHandle);
+            } finally {
+                if (readReady && isOpen() && !shouldStopReading(config) && !shouldBreakReading(config)) {
+                    scheduleRetry(); // a full buffer: more may be waiting, read it with the next batch
+                }
+            }
+        }
+
+        @Override
+        public void sendCompleted(int res) {
+            batchedWriteCompleted(res);
         }
 
         private boolean shouldBreakReading(ChannelConfig config) {

@@ -1,5 +1,6 @@
 package dev.userpoll.transport;
 
+import dev.userpoll.transport.ring.IoUringSocketBatch;
 import dev.userpoll.transport.ring.ReadyHandler;
 import dev.userpoll.transport.ring.RingSource;
 import dev.userpoll.transport.ring.RingSourceKind;
@@ -37,9 +38,15 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
     /** About to park or parked: a waker must reach the kernel. */
     private static final int PARKING = 2;
 
+    /** Operations per batched submit (SQ entries of the batch's ring). */
+    static final int BATCH_ENTRIES = 256;
+
     private final ThreadAwareExecutor executor;
     private final RingSource source;
     private final IdlePolicy idlePolicy;
+    /** The pass's socket I/O when batched (DESIGN.md 4b); null on the direct path. */
+    private final IoUringSocketBatch batch;
+    private final BatchIovCollector batchIov;
     /** AWAKE, SPINNING or PARKING: only PARKING makes {@link #wakeup()} enter the kernel. */
     private final AtomicInteger idleState = new AtomicInteger(AWAKE);
 
@@ -57,20 +64,36 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
     private int handledThisPass;
     private boolean destroyed;
 
-    private UserpollIoHandler(ThreadAwareExecutor executor, RingSource source, IdlePolicy idlePolicy) {
+    private UserpollIoHandler(ThreadAwareExecutor executor, RingSource source, IdlePolicy idlePolicy,
+                              IoUringSocketBatch batch) {
         this.executor = executor;
         this.source = source;
         this.idlePolicy = idlePolicy;
+        this.batch = batch;
+        this.batchIov = batch == null ? null : new BatchIovCollector(batch);
     }
 
-    /** A factory on the best ring source this machine has (userpoll, then io_uring, then epoll). */
+    /**
+     * A factory on the best ring source this machine has (userpoll, then io_uring, then epoll), with the
+     * default I/O submitter ({@link IoSubmitter#preferred()}).
+     */
     public static IoHandlerFactory newFactory() {
         return newFactory(bestAvailableSource());
     }
 
-    /** A factory on the given ring source, with the default ring size and no spinning. */
+    /** A factory on the given ring source, with the default ring size, no spinning and the default submitter. */
     public static IoHandlerFactory newFactory(RingSourceKind kind) {
         return newFactory(kind, RingSourceKind.DEFAULT_RING_SIZE, IdlePolicy.PARK);
+    }
+
+    /** A factory on the given ring source and I/O submitter, with the default ring size and no spinning. */
+    public static IoHandlerFactory newFactory(RingSourceKind kind, IoSubmitter submitter) {
+        return newFactory(kind, RingSourceKind.DEFAULT_RING_SIZE, IdlePolicy.PARK, submitter);
+    }
+
+    /** A factory on the given ring source with the default I/O submitter ({@link IoSubmitter#preferred()}). */
+    public static IoHandlerFactory newFactory(RingSourceKind kind, int ringSize, IdlePolicy idlePolicy) {
+        return newFactory(kind, ringSize, idlePolicy, IoSubmitter.preferred());
     }
 
     /**
@@ -78,17 +101,25 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
      *
      * @param ringSize   ring entries (io_uring CQ sizing, userpoll items, epoll events per call)
      * @param idlePolicy how long an idle loop spins on the ring before it parks
+     * @param submitter  how the channels' reads and writes reach the kernel
      */
-    public static IoHandlerFactory newFactory(RingSourceKind kind, int ringSize, IdlePolicy idlePolicy) {
+    public static IoHandlerFactory newFactory(RingSourceKind kind, int ringSize, IdlePolicy idlePolicy,
+                                              IoSubmitter submitter) {
         ObjectUtil.checkNotNull(kind, "kind");
         ObjectUtil.checkPositive(ringSize, "ringSize");
         ObjectUtil.checkNotNull(idlePolicy, "idlePolicy");
+        ObjectUtil.checkNotNull(submitter, "submitter");
         Userpoll.ensureAvailability();
         Throwable cause = kind.unavailabilityCause();
         if (cause != null) {
             throw new IllegalStateException("ring source " + kind.configName() + " is unavailable: " + cause, cause);
         }
-        return newFactory(() -> kind.open(ringSize), idlePolicy);
+        Throwable submitterCause = submitter.unavailabilityCause();
+        if (submitterCause != null) {
+            throw new IllegalStateException("I/O submitter " + submitter.configName() + " is unavailable: "
+                    + submitterCause, submitterCause);
+        }
+        return newFactory(() -> kind.open(ringSize), idlePolicy, submitter);
     }
 
     /** Opens a ring source for each new loop. */
@@ -97,8 +128,13 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
         RingSource open() throws IOException;
     }
 
-    /** A factory over any ring source (tests wrap one to count what the loop asks of it). */
+    /** A factory over any ring source, on the direct path (tests wrap one to count what the loop asks of it). */
     static IoHandlerFactory newFactory(RingSourceOpener opener, IdlePolicy idlePolicy) {
+        return newFactory(opener, idlePolicy, IoSubmitter.DIRECT);
+    }
+
+    /** A factory over any ring source with the given I/O submitter. */
+    static IoHandlerFactory newFactory(RingSourceOpener opener, IdlePolicy idlePolicy, IoSubmitter submitter) {
         return executor -> {
             RingSource source;
             try {
@@ -106,7 +142,16 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot open ring source", e);
             }
-            return new UserpollIoHandler(executor, source, idlePolicy);
+            IoUringSocketBatch batch = null;
+            if (submitter == IoSubmitter.BATCHED) {
+                try {
+                    batch = IoUringSocketBatch.open(BATCH_ENTRIES);
+                } catch (IOException e) {
+                    source.close();
+                    throw new UncheckedIOException("cannot open the batched I/O ring", e);
+                }
+            }
+            return new UserpollIoHandler(executor, source, idlePolicy, batch);
         };
     }
 
@@ -126,21 +171,34 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
         return source.kind();
     }
 
+    /** How this loop's channels do their reads and writes. */
+    public IoSubmitter ioSubmitter() {
+        return batch == null ? IoSubmitter.DIRECT : IoSubmitter.BATCHED;
+    }
+
     @Override
     public int run(IoHandlerContext context) {
         handledThisPass = 0;
         try {
-            if (context.canBlock() && readyHead == null && !source.hasReady()) {
+            if (context.canBlock() && readyHead == null && !hasQueuedIo() && !source.hasReady()) {
                 idle(context);
             }
             source.drain(this);
             serveReadyList();
+            if (batch != null) {
+                // The reads of this pass go with the writes queued since the last one (replies, tasks): one enter.
+                handledThisPass += batch.submitAndComplete();
+            }
         } catch (Error e) {
             throw e;
         } catch (Throwable t) {
             logger.warn("Unexpected exception in the userpoll event loop.", t);
         }
         return handledThisPass;
+    }
+
+    private boolean hasQueuedIo() {
+        return batch != null && batch.queued() != 0;
     }
 
     /** Spins (if the policy says so), then parks until an event, a wakeup or the next scheduled task. */
@@ -296,6 +354,16 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
         return slotLimit++;
     }
 
+    /** The batch this loop's channels queue their reads and writes in; null on the direct path. */
+    IoUringSocketBatch socketBatch() {
+        return batch;
+    }
+
+    /** Fills the iovecs of a batched sendmsg. Loop thread only. */
+    BatchIovCollector batchIovCollector() {
+        return batchIov;
+    }
+
     /** The loop's shared iov array, emptied for the caller. Loop thread only. */
     IovArray cleanIovArray() {
         iovArray.clear();
@@ -342,6 +410,9 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
             if (reg != null) {
                 disarm(reg);
             }
+        }
+        if (batch != null) {
+            batch.close(); // every channel was closed above, which withdrew its queued operations
         }
         source.close();
         iovArray.release();

@@ -20,15 +20,27 @@ public final class EmulatedUserpoll {
 
     /** A factory whose loops drain a userpoll ring published by an emulated kernel speaking {@code protocol}. */
     public static IoHandlerFactory ioHandlerFactory(UserpollProtocol protocol) {
-        return ioHandlerFactory(protocol, RingSourceKind.DEFAULT_RING_SIZE, IdlePolicy.PARK);
+        return ioHandlerFactory(protocol, IoSubmitter.DIRECT);
+    }
+
+    /** As {@link #ioHandlerFactory(UserpollProtocol)}, with the given I/O submitter. */
+    public static IoHandlerFactory ioHandlerFactory(UserpollProtocol protocol, IoSubmitter submitter) {
+        return ioHandlerFactory(protocol, RingSourceKind.DEFAULT_RING_SIZE, IdlePolicy.PARK, submitter);
     }
 
     /** As {@link #ioHandlerFactory(UserpollProtocol)}, with a ring of {@code ringSize} items and an idle policy. */
     public static IoHandlerFactory ioHandlerFactory(UserpollProtocol protocol, int ringSize, IdlePolicy idlePolicy) {
+        return ioHandlerFactory(protocol, ringSize, idlePolicy, IoSubmitter.DIRECT);
+    }
+
+    /** As {@link #ioHandlerFactory(UserpollProtocol, int, IdlePolicy)}, with the given I/O submitter. */
+    public static IoHandlerFactory ioHandlerFactory(UserpollProtocol protocol, int ringSize, IdlePolicy idlePolicy,
+                                                    IoSubmitter submitter) {
         ObjectUtil.checkNotNull(protocol, "protocol");
         ObjectUtil.checkPositive(ringSize, "ringSize");
         ObjectUtil.checkNotNull(idlePolicy, "idlePolicy");
         Userpoll.ensureAvailability(); // the native library, which the emulated kernel uses too
-        return UserpollIoHandler.newFactory(() -> EmulatedUserpollKernel.openRing(ringSize, protocol), idlePolicy);
+        return UserpollIoHandler.newFactory(() -> EmulatedUserpollKernel.openRing(ringSize, protocol), idlePolicy,
+                submitter);
     }
 }

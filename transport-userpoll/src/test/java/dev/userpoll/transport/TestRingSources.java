@@ -14,7 +14,8 @@ import java.util.stream.Stream;
 
 /**
  * The ring sources whole-transport tests run on: each real kind (skipped, with its cause printed, where
- * this machine lacks it) and the userpoll source over the emulated kernel, v3 and v5, which always runs.
+ * this machine lacks it) and the userpoll source over the emulated kernel, v3 and v5, which always runs;
+ * each once with the direct I/O submitter and once batched ({@code +batched} in its name).
  */
 public final class TestRingSources {
     private TestRingSources() {
@@ -25,23 +26,30 @@ public final class TestRingSources {
         private final String name;
         private final RingSourceKind kind;
         private final UserpollProtocol emulated;
+        private final IoSubmitter submitter;
 
-        private Source(String name, RingSourceKind kind, UserpollProtocol emulated) {
-            this.name = name;
+        private Source(String name, RingSourceKind kind, UserpollProtocol emulated, IoSubmitter submitter) {
+            this.name = submitter == IoSubmitter.DIRECT ? name : name + '+' + submitter.configName();
             this.kind = kind;
             this.emulated = emulated;
+            this.submitter = submitter;
         }
 
         /** Skips the calling test, printing why, when this source cannot run here. */
         public void assumeAvailable() {
-            if (emulated == null) {
-                TestRingSources.assumeAvailable(kind);
-            }
+            Throwable cause = unavailabilityCause();
+            Assumptions.assumeTrue(cause == null, () -> name + " is unavailable here: " + cause);
         }
 
         /** Why this source cannot run here, or {@code null} (the emulated kernel always runs). */
         public Throwable unavailabilityCause() {
-            return emulated == null ? Userpoll.unavailabilityCause(kind) : null;
+            Throwable cause = emulated == null ? Userpoll.unavailabilityCause(kind) : null;
+            return cause != null ? cause : submitter.unavailabilityCause();
+        }
+
+        /** How the channels on this source do their reads and writes. */
+        public IoSubmitter submitter() {
+            return submitter;
         }
 
         public RingSource open(int ringSize) throws IOException {
@@ -50,7 +58,8 @@ public final class TestRingSources {
 
         public IoHandlerFactory ioHandlerFactory() {
             assumeAvailable();
-            return emulated == null ? UserpollIoHandler.newFactory(kind) : EmulatedUserpoll.ioHandlerFactory(emulated);
+            return emulated == null ? UserpollIoHandler.newFactory(kind, submitter)
+                    : EmulatedUserpoll.ioHandlerFactory(emulated, submitter);
         }
 
         @Override
@@ -75,12 +84,14 @@ public final class TestRingSources {
 
     private static List<Source> build() {
         List<Source> sources = new ArrayList<>();
-        for (RingSourceKind kind : RingSourceKind.values()) {
-            sources.add(new Source(kind.configName(), kind, null));
-        }
-        for (UserpollProtocol protocol : UserpollProtocol.values()) {
-            sources.add(new Source("userpoll-emulated-" + protocol.name().toLowerCase(java.util.Locale.ROOT),
-                    RingSourceKind.USERPOLL, protocol));
+        for (IoSubmitter submitter : IoSubmitter.values()) {
+            for (RingSourceKind kind : RingSourceKind.values()) {
+                sources.add(new Source(kind.configName(), kind, null, submitter));
+            }
+            for (UserpollProtocol protocol : UserpollProtocol.values()) {
+                sources.add(new Source("userpoll-emulated-" + protocol.name().toLowerCase(java.util.Locale.ROOT),
+                        RingSourceKind.USERPOLL, protocol, submitter));
+            }
         }
         return java.util.Collections.unmodifiableList(sources);
     }

@@ -140,7 +140,7 @@ class UserpollChannelBehaviourTest {
             CountingRingSource s = new CountingRingSource(source.open(256));
             opened.add(s);
             return s;
-        }, IdlePolicy.PARK));
+        }, IdlePolicy.PARK, source.submitter()));
         try {
             Channel listener = EchoHarness.startEchoServer(group, sb -> { });
             int connections = 20;

@@ -58,6 +58,7 @@ public final class Native {
     public static final int ETIME = errnoEtime();
     public static final int ECANCELED = errnoEcanceled();
     public static final int EMFILE = errnoEmfile();
+    public static final int EBUSY = errnoEbusy();
     public static final int ENFILE = errnoEnfile();
     public static final int ENOBUFS = errnoEnobufs();
 
@@ -118,6 +119,11 @@ public final class Native {
     public static final int TCP_FASTOPEN = tcpFastopen();
     public static final int TCP_FASTOPEN_CONNECT = tcpFastopenConnect();
     public static final int TCP_DEFER_ACCEPT = tcpDeferAccept();
+    public static final int MSG_DONTWAIT = msgDontwait();
+    public static final int MSG_NOSIGNAL = msgNosignal();
+    public static final int SIZEOF_MSGHDR = sizeofMsghdr();
+    public static final int MSGHDR_OFFSET_IOV = msghdrOffsetIov();
+    public static final int MSGHDR_OFFSET_IOVLEN = msghdrOffsetIovlen();
 
     private Native() {
     }
@@ -182,6 +188,9 @@ public final class Native {
     public static native int ioUringEnter(int ringFd, int toSubmit, int minComplete, int flags, long timeoutNanos);
 
     // ---- sockets
+    /** A connected non-blocking AF_UNIX stream pair into {@code fds[0..1]}; 0 or -errno. */
+    public static native int socketPair(int[] fds);
+
     public static native long sendfile(int outFd, int inFd, long offset, long count);
     /** sendfile from a DefaultFileRegion's open file at position + offset; advances its transferred count. */
     public static native long sendfileRegion(int outFd, io.netty.channel.DefaultFileRegion region,
@@ -216,6 +225,7 @@ public final class Native {
     private static native int errnoEtime();
     private static native int errnoEcanceled();
     private static native int errnoEmfile();
+    private static native int errnoEbusy();
     private static native int errnoEnfile();
     private static native int errnoEnobufs();
     private static native int mapProt();
@@ -273,4 +283,9 @@ public final class Native {
     private static native int tcpFastopen();
     private static native int tcpFastopenConnect();
     private static native int tcpDeferAccept();
+    private static native int msgDontwait();
+    private static native int msgNosignal();
+    private static native int sizeofMsghdr();
+    private static native int msghdrOffsetIov();
+    private static native int msghdrOffsetIovlen();
 }

@@ -51,15 +51,9 @@ public final class IoUringPollRing implements RingSource {
     private static final AtomicIntegerFieldUpdater<IoUringPollRing> WAKEUP_STATE =
             AtomicIntegerFieldUpdater.newUpdater(IoUringPollRing.class, "wakeupState");
 
+    private final IoUringRing ring;
     private final IoUringRingLayout layout;
-    private final int ringFd;
     private final int wakeupFd;
-    private final MappedMemory sqRing;
-    private final MappedMemory cqRing;
-    private final MappedMemory sqes;
-    private final int sqMask;
-    private final int sqCapacity;
-    private final int cqMask;
     private final int pollAddOp;
     private final int pollRemoveOp;
     /** Flags that say completions wait in the kernel: CQ overflow, and task work under TASKRUN_FLAG. */
@@ -69,10 +63,6 @@ public final class IoUringPollRing implements RingSource {
     /** Poll events of each registered fd, indexed by fd, for re-arming. */
     private int[] interest = new int[256];
 
-    /** Next SQE slot (free-running); published to the kernel with a release store of the SQ tail. */
-    private int sqTail;
-    /** Next CQE to read (free-running); published with a release store of the CQ head. */
-    private int cqHead;
     private boolean draining;
     private boolean closed;
     private long armCount;
@@ -90,54 +80,28 @@ public final class IoUringPollRing implements RingSource {
     }
 
     IoUringPollRing(int sqEntries, int cqEntries, int setupFlags) throws IOException {
-        long[] out = IoUringRingLayout.newSetupResult();
-        int fd = setup(sqEntries, cqEntries, setupFlags, out);
-        if (fd < 0) {
-            throw new IOException("io_uring is unavailable: io_uring_setup(" + sqEntries + ", cq " + cqEntries
-                    + ") failed with " + errnoName(fd) + " (" + Errno.ioException("io_uring_setup", fd).getMessage()
-                    + ')');
-        }
-        IoUringRingLayout l = new IoUringRingLayout(out);
-        MappedMemory sq = MappedMemory.owning(l.sqRingAddress, l.sqRingSize);
-        MappedMemory cq = l.sharedRingMapping() ? MappedMemory.wrap(l.cqRingAddress, l.cqRingSize)
-                : MappedMemory.owning(l.cqRingAddress, l.cqRingSize);
-        MappedMemory entries = MappedMemory.owning(l.sqesAddress, l.sqesSize);
+        IoUringRing r = IoUringRing.open("io_uring", sqEntries, cqEntries, setupFlags);
         int efd = -1;
         try {
-            if (!l.hasFeature(Native.IORING_FEAT_EXT_ARG)) {
+            if (!r.layout.hasFeature(Native.IORING_FEAT_EXT_ARG)) {
                 throw new IOException("io_uring is unavailable: the kernel lacks IORING_FEAT_EXT_ARG"
                         + " (timed waits need Linux 5.11 or later)");
             }
             efd = Errno.check("eventfd", Native.eventFd());
         } catch (IOException | RuntimeException e) {
-            entries.close();
-            cq.close();
-            sq.close();
-            Native.close(fd);
+            r.close();
             throw e;
         }
-        layout = l;
-        ringFd = fd;
+        ring = r;
+        layout = r.layout;
         wakeupFd = efd;
-        sqRing = sq;
-        cqRing = cq;
-        sqes = entries;
-        sqMask = sq.getInt(l.sqRingMask);
-        sqCapacity = sq.getInt(l.sqRingEntries);
-        cqMask = cq.getInt(l.cqRingMask);
         pollAddOp = Native.IORING_OP_POLL_ADD;
         pollRemoveOp = Native.IORING_OP_POLL_REMOVE;
         kernelPendingFlags = Native.IORING_SQ_CQ_OVERFLOW
-                | ((l.setupFlags & Native.IORING_SETUP_TASKRUN_FLAG) != 0 ? Native.IORING_SQ_TASKRUN : 0);
-        // Our SQEs are consumed in ring order, so the indirection array is the identity, written once.
-        for (int i = 0; i < sqCapacity; i++) {
-            sq.putInt(l.sqArrayOffset(i), i);
-        }
-        sqTail = sq.getInt(l.sqTail);
-        cqHead = cq.getInt(l.cqHead);
+                | ((layout.setupFlags & Native.IORING_SETUP_TASKRUN_FLAG) != 0 ? Native.IORING_SQ_TASKRUN : 0);
         try {
             armWakeup();
-            Errno.check("io_uring_enter", submit());
+            Errno.check("io_uring_enter", ring.submit());
         } catch (IOException e) {
             close();
             throw e;
@@ -186,7 +150,7 @@ public final class IoUringPollRing implements RingSource {
         }
         // Inside drain() the registrations of a whole batch go to the kernel in one io_uring_enter at its end.
         if (!draining) {
-            Errno.check("io_uring_enter", submit());
+            Errno.check("io_uring_enter", ring.submit());
         }
     }
 
@@ -199,10 +163,10 @@ public final class IoUringPollRing implements RingSource {
         }
         // From here on the table drops every completion of this data word; the removal drops the arm's
         // file reference, so it goes to the kernel at once (the caller may close the fd next).
-        if (!queueSqe(pollRemoveOp, -1, data, 0, 0, REMOVE_DATA)) {
+        if (!ring.queueSqe(pollRemoveOp, -1, data, 0, 0, REMOVE_DATA)) {
             throw new IOException("io_uring submission queue is full and could not be submitted (fd " + fd + ')');
         }
-        Errno.check("io_uring_enter", submit());
+        Errno.check("io_uring_enter", ring.submit());
     }
 
     @Override
@@ -220,18 +184,18 @@ public final class IoUringPollRing implements RingSource {
                 }
                 // A plain load of the SQ flags: the kernel sets them when completions wait on its side.
                 if (flushes == MAX_FLUSHES_PER_DRAIN
-                        || (sqRing.getIntAcquire(layout.sqFlags) & kernelPendingFlags) == 0) {
+                        || (ring.sqFlags() & kernelPendingFlags) == 0) {
                     break;
                 }
                 // Flushes the overflow list into the CQ ring and runs pending task work; never waits.
-                Native.ioUringEnter(ringFd, 0, 0, Native.IORING_ENTER_GETEVENTS, -1);
+                ring.enter(0, 0, Native.IORING_ENTER_GETEVENTS, -1);
             }
         } finally {
             draining = false;
         }
-        if (sqTail != sqRing.getIntAcquire(layout.sqHead)) {
+        if (ring.sqPending() != 0) {
             // Registrations and re-arms queued during the batch; errors come back as CQEs or on the next submit.
-            submit();
+            ring.submit();
         }
         return delivered;
     }
@@ -239,15 +203,14 @@ public final class IoUringPollRing implements RingSource {
     private int drainCompletions(ReadyHandler handler) {
         int delivered = 0;
         // Acquire: the CQEs below the tail were written before the kernel published it.
-        int tail = cqRing.getIntAcquire(layout.cqTail);
-        while (cqHead != tail && !closed) {
-            int off = layout.cqeOffset(cqHead, cqMask);
-            long data = cqRing.getLong(off + IoUringRingLayout.CQE_USER_DATA);
-            int res = cqRing.getInt(off + IoUringRingLayout.CQE_RES);
-            int flags = cqRing.getInt(off + IoUringRingLayout.CQE_FLAGS);
-            // Release: the reads above happen before the kernel may reuse the slot. Per CQE, because
-            // the handler may run for a while and the slot is free as soon as it is read.
-            cqRing.putIntRelease(layout.cqHead, ++cqHead);
+        int tail = ring.cqTail();
+        while (ring.cqHead() != tail && !closed) {
+            int head = ring.cqHead();
+            long data = ring.cqeUserData(head);
+            int res = ring.cqeRes(head);
+            int flags = ring.cqeFlags(head);
+            // Per CQE, because the handler may run for a while and the slot is free as soon as it is read.
+            ring.advanceCq();
             if (complete(data, res, flags, handler)) {
                 delivered++;
             }
@@ -303,22 +266,22 @@ public final class IoUringPollRing implements RingSource {
         if (closed) {
             return false;
         }
-        int tail = cqRing.getIntAcquire(layout.cqTail);
+        int tail = ring.cqTail();
         // Peeks (without consuming) past completions drain() would drop: wakeups, removals, ended registrations.
-        for (int head = cqHead; head != tail; head++) {
-            if (isDeliverable(layout.cqeOffset(head, cqMask))) {
+        for (int head = ring.cqHead(); head != tail; head++) {
+            if (isDeliverable(head)) {
                 return true;
             }
         }
-        return (sqRing.getIntAcquire(layout.sqFlags) & kernelPendingFlags) != 0;
+        return (ring.sqFlags() & kernelPendingFlags) != 0;
     }
 
-    private boolean isDeliverable(int off) {
-        long data = cqRing.getLong(off + IoUringRingLayout.CQE_USER_DATA);
+    private boolean isDeliverable(int head) {
+        long data = ring.cqeUserData(head);
         if (data == WAKEUP_DATA || data == REMOVE_DATA || !registrations.isCurrent(data)) {
             return false;
         }
-        int res = cqRing.getInt(off + IoUringRingLayout.CQE_RES);
+        int res = ring.cqeRes(head);
         return res < 0 || (res & interest[FdRegistrations.fdOf(data)]) != 0;
     }
 
@@ -326,22 +289,22 @@ public final class IoUringPollRing implements RingSource {
     public void park(long timeoutNanos) throws IOException {
         ensureOpen();
         if (WAKEUP_STATE.getAndSet(this, WAKEUP_IDLE) != WAKEUP_IDLE || timeoutNanos == 0
-                || cqRing.getIntAcquire(layout.cqTail) != cqHead) {
-            if (sqTail != sqRing.getIntAcquire(layout.sqHead)) {
-                Errno.check("io_uring_enter", submit());
+                || ring.cqTail() != ring.cqHead()) {
+            if (ring.sqPending() != 0) {
+                Errno.check("io_uring_enter", ring.submit());
             }
             return;
         }
-        int toSubmit = sqTail - sqRing.getIntAcquire(layout.sqHead);
-        int res = Native.ioUringEnter(ringFd, toSubmit, 1, Native.IORING_ENTER_GETEVENTS,
+        ring.publish();
+        int res = ring.enter(ring.sqPending(), 1, Native.IORING_ENTER_GETEVENTS,
                 timeoutNanos < 0 ? -1 : timeoutNanos);
         // A wakeup() racing with the return counts for this park; one after this line ends the next park.
         wakeupState = WAKEUP_IDLE;
         if (res < 0 && res != -Native.ETIME && res != -Native.EINTR) {
             throw Errno.ioException("io_uring_enter", res);
         }
-        if (sqTail != sqRing.getIntAcquire(layout.sqHead)) {
-            Errno.check("io_uring_enter", submit());
+        if (ring.sqPending() != 0) {
+            Errno.check("io_uring_enter", ring.submit());
         }
     }
 
@@ -361,10 +324,7 @@ public final class IoUringPollRing implements RingSource {
         closed = true;
         wakeupState = WAKEUP_CLOSED;
         // Closing the ring fd ends every arm in the kernel; the registered fds are the caller's.
-        sqes.close();
-        cqRing.close();
-        sqRing.close();
-        Native.close(ringFd);
+        ring.close();
         Native.close(wakeupFd);
     }
 
@@ -379,85 +339,25 @@ public final class IoUringPollRing implements RingSource {
 
     /** The SQ ring flags as the kernel last set them. */
     int sqFlagsForTest() {
-        return sqRing.getIntAcquire(layout.sqFlags);
+        return ring.sqFlags();
     }
 
     private void armWakeup() {
-        queueSqe(pollAddOp, wakeupFd, 0, Native.IORING_POLL_ADD_MULTI, Native.EPOLLIN, WAKEUP_DATA);
+        ring.queueSqe(pollAddOp, wakeupFd, 0, Native.IORING_POLL_ADD_MULTI, Native.EPOLLIN, WAKEUP_DATA);
     }
 
     private boolean queuePollAdd(int fd, int events, long data) {
-        if (!queueSqe(pollAddOp, fd, 0, Native.IORING_POLL_ADD_MULTI, events, data)) {
+        if (!ring.queueSqe(pollAddOp, fd, 0, Native.IORING_POLL_ADD_MULTI, events, data)) {
             return false;
         }
         armCount++;
         return true;
     }
 
-    /** Writes one SQE and publishes it; when the SQ is full, submits what is queued first. */
-    private boolean queueSqe(int opcode, int fd, long addr, int len, int opFlags, long userData) {
-        if (sqTail - sqRing.getIntAcquire(layout.sqHead) == sqCapacity) {
-            submit();
-            if (sqTail - sqRing.getIntAcquire(layout.sqHead) == sqCapacity) {
-                return false;
-            }
-        }
-        int off = IoUringRingLayout.sqeOffset(sqTail & sqMask);
-        for (int i = 0; i < IoUringRingLayout.SQE_SIZE; i += Long.BYTES) {
-            sqes.putLong(off + i, 0L);
-        }
-        sqes.putByte(off + IoUringRingLayout.SQE_OPCODE, (byte) opcode);
-        sqes.putInt(off + IoUringRingLayout.SQE_FD, fd);
-        sqes.putLong(off + IoUringRingLayout.SQE_ADDR, addr);
-        sqes.putInt(off + IoUringRingLayout.SQE_LEN, len);
-        sqes.putInt(off + IoUringRingLayout.SQE_OP_FLAGS, opFlags);
-        sqes.putLong(off + IoUringRingLayout.SQE_USER_DATA, userData);
-        // Release: the SQE's fields are visible before the kernel can see the new tail.
-        sqRing.putIntRelease(layout.sqTail, ++sqTail);
-        return true;
-    }
-
-    /**
-     * Hands every queued SQE to the kernel. Returns how many it took, or -errno. Without SQPOLL the
-     * kernel consumes them during the call; a failing SQE is consumed too and its error is a CQE.
-     */
-    private int submit() {
-        int submitted = 0;
-        for (;;) {
-            int pending = sqTail - sqRing.getIntAcquire(layout.sqHead);
-            if (pending == 0) {
-                return submitted;
-            }
-            int res = Native.ioUringEnter(ringFd, pending, 0, 0, -1);
-            if (res == -Native.EINTR) {
-                continue;
-            }
-            if (res <= 0) {
-                return res < 0 ? res : submitted;
-            }
-            submitted += res;
-        }
-    }
-
     private void ensureOpen() throws IOException {
         if (closed) {
             throw new IOException("io_uring ring source is closed");
         }
-    }
-
-    private static int setup(int sqEntries, int cqEntries, int flags, long[] out) {
-        int base = Native.IORING_SETUP_CLAMP;
-        int res = Native.ioUringSetup(sqEntries, base | flags, cqEntries, out);
-        // Older kernels refuse flags they do not know with EINVAL: drop them, newest first.
-        if (res == -Native.EINVAL && (flags & Native.IORING_SETUP_TASKRUN_FLAG) != 0) {
-            flags &= ~Native.IORING_SETUP_TASKRUN_FLAG;
-            res = Native.ioUringSetup(sqEntries, base | flags, cqEntries, out);
-        }
-        if (res == -Native.EINVAL && (flags & Native.IORING_SETUP_COOP_TASKRUN) != 0) {
-            flags &= ~Native.IORING_SETUP_COOP_TASKRUN;
-            res = Native.ioUringSetup(sqEntries, base | flags, cqEntries, out);
-        }
-        return res;
     }
 
     /** The setup flags named by {@value #SETUP_FLAGS_PROPERTY} (default {@value #DEFAULT_SETUP_FLAGS}). */
@@ -495,22 +395,5 @@ public final class IoUringPollRing implements RingSource {
 
     static int cqEntriesFor(int ringSize) {
         return Math.max(2 * sqEntriesFor(ringSize), 2 * ringSize);
-    }
-
-    private static String errnoName(int negativeErrno) {
-        int e = -negativeErrno;
-        if (e == Native.EPERM) {
-            return "EPERM (blocked, for example by a seccomp profile)";
-        }
-        if (e == Native.ENOMEM) {
-            return "ENOMEM (locked-memory limit or memory pressure)";
-        }
-        if (e == Native.ENOSYS) {
-            return "ENOSYS (kernel without io_uring)";
-        }
-        if (e == Native.EINVAL) {
-            return "EINVAL";
-        }
-        return "errno " + e;
     }
 }

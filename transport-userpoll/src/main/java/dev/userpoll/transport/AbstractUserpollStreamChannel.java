@@ -150,14 +150,16 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
 
     /** The batched sendmsg of this channel completed: account for it exactly as the direct path would. */
     private void batchedWriteCompleted(int res) {
-        sendQueued = false;
         ChannelOutboundBuffer in = unsafe().outboundBuffer();
         if (in == null) {
+            sendQueued = false;
             return; // closed while the send ran; the close released the buffers after it finished
         }
         if (res > 0) {
             adjustMaxBytesPerGatheringWrite(sendAttempted, res, sendMaxBytes);
+            // Still "queued" while the buffers go: a promise listener that flushes must not send them again.
             in.removeBytes(res);
+            sendQueued = false;
             if (res < sendAttempted) {
                 scheduleRetry(); // a short send: as the direct path, try again before waiting for an edge
             } else if (!in.isEmpty()) {
@@ -165,6 +167,7 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
             }
             return;
         }
+        sendQueued = false;
         if (res == Errors.ERRNO_EAGAIN_NEGATIVE || res == Errors.ERRNO_EWOULDBLOCK_NEGATIVE) {
             writeReady = false; // the socket buffer is full: the OUT edge calls us
             return;

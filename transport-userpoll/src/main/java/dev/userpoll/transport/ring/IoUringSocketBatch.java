@@ -1,6 +1,8 @@
 package dev.userpoll.transport.ring;
 
 import dev.userpoll.transport.internal.Native;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
 
 import java.io.IOException;
 import java.util.Arrays;
@@ -17,6 +19,7 @@ import java.util.Arrays;
  * completion handler may queue the operations of the next batch (for example the reply to what it read).
  */
 public final class IoUringSocketBatch implements AutoCloseable {
+    private static final InternalLogger logger = InternalLoggerFactory.getInstance(IoUringSocketBatch.class);
     /** Iovecs shared by the sendmsg operations of one batch. */
     static final int IOV_ARENA_ENTRIES = 4096;
     /** At most this many iovecs per sendmsg, as writev(2) allows. */
@@ -296,10 +299,15 @@ public final class IoUringSocketBatch implements AutoCloseable {
             doneTargets[i] = null;
             delivering = i;
             delivered++;
-            if (doneKinds[i] == RECV) {
-                target.recvCompleted(doneResults[i]);
-            } else {
-                target.sendCompleted(doneResults[i]);
+            try {
+                if (doneKinds[i] == RECV) {
+                    target.recvCompleted(doneResults[i]);
+                } else {
+                    target.sendCompleted(doneResults[i]);
+                }
+            } catch (Throwable t) {
+                // One channel's failure must not cost the others their completions (or the loop its life).
+                logger.warn("Unexpected exception while completing batched I/O for {}", target, t);
             }
         }
         delivering = -1;

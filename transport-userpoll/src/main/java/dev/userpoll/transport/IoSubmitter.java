@@ -18,8 +18,8 @@ public enum IoSubmitter {
      */
     BATCHED("batched");
 
-    /** Names the default submitter for factories that are not given one: {@code direct} or {@code batched}. */
-    public static final String PROPERTY = "dev.userpoll.ioSubmitter";
+    /** The submitters to try, in order, where none is given: {@code batched}, {@code direct} or both. */
+    public static final String PROPERTY = "userpoll.ioSubmitter";
 
     private final String configName;
     private volatile Throwable cause;
@@ -30,13 +30,22 @@ public enum IoSubmitter {
     }
 
     /**
-     * The submitter loops get when none is named: {@value #PROPERTY} if set, else {@link #BATCHED} where
-     * it works (the HTTP benchmark in the README), else {@link #DIRECT}.
+     * The submitter loops get when none is named: the first available of {@value #PROPERTY} (a comma
+     * list) if set, else {@link #BATCHED} where it works (the README's benchmark), else {@link #DIRECT}.
      */
     public static IoSubmitter preferred() {
         String configured = io.netty.util.internal.SystemPropertyUtil.get(PROPERTY);
-        if (configured != null) {
-            return fromConfigName(configured);
+        IoSubmitter last = DIRECT;
+        if (configured != null && !configured.isBlank()) {
+            for (String name : configured.split("[,\\s]+")) {
+                if (!name.isEmpty()) {
+                    last = fromConfigName(name);
+                    if (last.isAvailable()) {
+                        return last;
+                    }
+                }
+            }
+            return last;
         }
         return BATCHED.isAvailable() ? BATCHED : DIRECT;
     }

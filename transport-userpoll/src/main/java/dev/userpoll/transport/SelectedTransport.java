@@ -30,18 +30,20 @@ public final class SelectedTransport {
     private final String name;
     private final RingSourceKind ringSource;
     private final IdlePolicy idlePolicy;
+    private final IoSubmitter ioSubmitter;
     private final IoHandlerFactory ioHandlerFactory;
     private final Class<? extends ServerSocketChannel> serverChannelClass;
     private final Class<? extends SocketChannel> channelClass;
     private final List<Skipped> skipped;
 
-    SelectedTransport(String name, RingSourceKind ringSource, IdlePolicy idlePolicy,
+    SelectedTransport(String name, RingSourceKind ringSource, IdlePolicy idlePolicy, IoSubmitter ioSubmitter,
                       IoHandlerFactory ioHandlerFactory,
                       Class<? extends ServerSocketChannel> serverChannelClass,
                       Class<? extends SocketChannel> channelClass, List<Skipped> skipped) {
         this.name = name;
         this.ringSource = ringSource;
         this.idlePolicy = idlePolicy;
+        this.ioSubmitter = ioSubmitter;
         this.ioHandlerFactory = ioHandlerFactory;
         this.serverChannelClass = serverChannelClass;
         this.channelClass = channelClass;
@@ -69,6 +71,11 @@ public final class SelectedTransport {
     /** The idle policy of the userpoll transport's loops, or {@code null} for Netty's transports. */
     public IdlePolicy idlePolicy() {
         return idlePolicy;
+    }
+
+    /** How the userpoll transport's channels read and write, or {@code null} for Netty's transports. */
+    public IoSubmitter ioSubmitter() {
+        return ioSubmitter;
     }
 
     /** The factory for {@link MultiThreadIoEventLoopGroup}. */
@@ -106,12 +113,13 @@ public final class SelectedTransport {
         return skipped;
     }
 
-    /** One line for logs and banners, e.g. {@code userpoll:io_uring (ring source io_uring, idle park)}. */
+    /** One line for logs and banners, e.g. {@code userpoll:io_uring (ring source io_uring, I/O batched, idle park)}. */
     @Override
     public String toString() {
         if (ringSource == null) {
             return name;
         }
-        return name + " (ring source " + ringSource.configName() + ", idle " + idlePolicy + ')';
+        return name + " (ring source " + ringSource.configName() + ", I/O " + ioSubmitter.configName()
+                + ", idle " + idlePolicy + ')';
     }
 }

@@ -51,6 +51,9 @@ import java.util.stream.Collectors;
  *       <td>ring sources a plain {@code userpoll} entry tries, in order</td></tr>
  *   <tr><td>{@value #IDLE_SPIN_PROPERTY}</td><td>{@value #IDLE_SPIN_ENV}</td><td>{@code 0}</td>
  *       <td>how long an idle loop spins before parking: {@code 0}/{@code park}, or e.g. {@code 50us}, {@code 1ms}</td></tr>
+ *   <tr><td>{@value #IO_SUBMITTER_PROPERTY}</td><td>{@value #IO_SUBMITTER_ENV}</td>
+ *       <td>{@value #DEFAULT_IO_SUBMITTERS}</td><td>how the channels read and write ({@link IoSubmitter}):
+ *       {@code batched} and/or {@code direct}, first available wins</td></tr>
  *   <tr><td>{@value #RING_SIZE_PROPERTY}</td><td>{@value #RING_SIZE_ENV}</td><td>4096</td>
  *       <td>ring entries per loop</td></tr>
  * </table>
@@ -65,12 +68,16 @@ public final class TransportSelector {
     public static final String RING_SOURCE_ENV = "USERPOLL_RING_SOURCE";
     public static final String IDLE_SPIN_PROPERTY = "userpoll.idleSpin";
     public static final String IDLE_SPIN_ENV = "USERPOLL_IDLE_SPIN";
+    public static final String IO_SUBMITTER_PROPERTY = IoSubmitter.PROPERTY;
+    public static final String IO_SUBMITTER_ENV = "USERPOLL_IO_SUBMITTER";
     public static final String RING_SIZE_PROPERTY = "userpoll.ringSize";
     public static final String RING_SIZE_ENV = "USERPOLL_RING_SIZE";
 
     /** This transport first; then Netty's epoll; NIO always works. */
     public static final String DEFAULT_TRANSPORTS = "userpoll,netty-epoll,nio";
     public static final String DEFAULT_RING_SOURCES = "userpoll,io_uring,epoll";
+    /** Batched where io_uring allows it (the README's benchmark), else direct. */
+    public static final String DEFAULT_IO_SUBMITTERS = "batched,direct";
 
     /** Every valid preference entry, in the form error messages list them. */
     public static final List<String> VALID_TRANSPORTS = List.of(
@@ -115,10 +122,12 @@ public final class TransportSelector {
         List<RingSourceKind> ringSources = parseRingSources(
                 setting(RING_SOURCE_PROPERTY, RING_SOURCE_ENV, DEFAULT_RING_SOURCES));
         IdlePolicy idlePolicy = parseIdleSpin(setting(IDLE_SPIN_PROPERTY, IDLE_SPIN_ENV, "0"));
+        List<IoSubmitter> submitters = parseSubmitters(
+                setting(IO_SUBMITTER_PROPERTY, IO_SUBMITTER_ENV, DEFAULT_IO_SUBMITTERS));
         int ringSize = parseRingSize(setting(RING_SIZE_PROPERTY, RING_SIZE_ENV,
                 Integer.toString(RingSourceKind.DEFAULT_RING_SIZE)));
         // Parse the whole list before probing anything: a typo after the winner is still an error.
-        Map<String, Candidate> candidates = parseTransports(transports, ringSources);
+        Map<String, Candidate> candidates = parseTransports(transports, ringSources, submitters);
 
         List<Skipped> skipped = new ArrayList<>();
         for (Map.Entry<String, Candidate> e : candidates.entrySet()) {
@@ -165,7 +174,29 @@ public final class TransportSelector {
         return new Setting("default", defaultValue);
     }
 
-    private Map<String, Candidate> parseTransports(Setting setting, List<RingSourceKind> ringSources) {
+    private static List<IoSubmitter> parseSubmitters(Setting setting) {
+        List<IoSubmitter> list = new ArrayList<>();
+        for (String entry : setting.value.split(",")) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            try {
+                IoSubmitter submitter = IoSubmitter.fromConfigName(entry);
+                if (!list.contains(submitter)) {
+                    list.add(submitter);
+                }
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(setting + ": " + e.getMessage(), e);
+            }
+        }
+        if (list.isEmpty()) {
+            throw new IllegalArgumentException(setting + ": empty; valid: batched, direct");
+        }
+        return list;
+    }
+
+    private Map<String, Candidate> parseTransports(Setting setting, List<RingSourceKind> ringSources,
+                                                   List<IoSubmitter> submitters) {
         Map<String, Candidate> candidates = new LinkedHashMap<>();
         for (String raw : setting.entries()) {
             String entry = raw.toLowerCase(Locale.ROOT);
@@ -176,13 +207,13 @@ public final class TransportSelector {
                 } catch (IllegalArgumentException e) {
                     throw unknownTransport(raw, setting);
                 }
-                candidates.putIfAbsent(userpollName(kind), userpoll(kind));
+                candidates.putIfAbsent(userpollName(kind), userpoll(kind, submitters));
                 continue;
             }
             switch (entry) {
                 case "userpoll":
                     for (RingSourceKind kind : ringSources) {
-                        candidates.putIfAbsent(userpollName(kind), userpoll(kind));
+                        candidates.putIfAbsent(userpollName(kind), userpoll(kind, submitters));
                     }
                     break;
                 case "netty-epoll":
@@ -326,17 +357,34 @@ public final class TransportSelector {
         SelectedTransport create(String name, int ringSize, IdlePolicy idlePolicy, List<Skipped> skipped);
     }
 
-    private static Candidate userpoll(RingSourceKind kind) {
+    private static Candidate userpoll(RingSourceKind kind, List<IoSubmitter> submitters) {
         return new Candidate() {
             @Override
             public Throwable unavailabilityCause() {
-                return Userpoll.unavailabilityCause(kind);
+                Throwable cause = Userpoll.unavailabilityCause(kind);
+                if (cause == null && submitter() == null) {
+                    cause = submitters.get(submitters.size() - 1).unavailabilityCause();
+                }
+                return cause;
+            }
+
+            /** The first available submitter of the setting; a skipped one is logged with its cause. */
+            private IoSubmitter submitter() {
+                for (IoSubmitter submitter : submitters) {
+                    Throwable cause = submitter.unavailabilityCause();
+                    if (cause == null) {
+                        return submitter;
+                    }
+                    logger.debug("I/O submitter {} is unavailable: {}", submitter.configName(), cause.toString());
+                }
+                return null;
             }
 
             @Override
             public SelectedTransport create(String name, int ringSize, IdlePolicy idlePolicy, List<Skipped> skipped) {
-                return new SelectedTransport(name, kind, idlePolicy,
-                        UserpollIoHandler.newFactory(kind, ringSize, idlePolicy),
+                IoSubmitter submitter = submitter();
+                return new SelectedTransport(name, kind, idlePolicy, submitter,
+                        UserpollIoHandler.newFactory(kind, ringSize, idlePolicy, submitter),
                         UserpollServerSocketChannel.class, UserpollSocketChannel.class, skipped);
             }
         };
@@ -352,7 +400,7 @@ public final class TransportSelector {
 
             @Override
             public SelectedTransport create(String name, int ringSize, IdlePolicy idlePolicy, List<Skipped> skipped) {
-                return new SelectedTransport(name, null, null, NettyEpoll.ioHandlerFactory(),
+                return new SelectedTransport(name, null, null, null, NettyEpoll.ioHandlerFactory(),
                         NettyEpoll.serverChannelClass(), NettyEpoll.channelClass(), skipped);
             }
         };
@@ -368,7 +416,7 @@ public final class TransportSelector {
 
             @Override
             public SelectedTransport create(String name, int ringSize, IdlePolicy idlePolicy, List<Skipped> skipped) {
-                return new SelectedTransport(name, null, null, NettyIoUring.ioHandlerFactory(),
+                return new SelectedTransport(name, null, null, null, NettyIoUring.ioHandlerFactory(),
                         NettyIoUring.serverChannelClass(), NettyIoUring.channelClass(), skipped);
             }
         };
@@ -382,7 +430,7 @@ public final class TransportSelector {
 
         @Override
         public SelectedTransport create(String name, int ringSize, IdlePolicy idlePolicy, List<Skipped> skipped) {
-            return new SelectedTransport(name, null, null, NioIoHandler.newFactory(),
+            return new SelectedTransport(name, null, null, null, NioIoHandler.newFactory(),
                     NioServerSocketChannel.class, NioSocketChannel.class, skipped);
         }
     };

@@ -63,6 +63,7 @@ public final class HttpEchoServer {
         System.out.println("http-echo-server listening on http://" + hostForUrl(bound) + ':' + bound.getPort() + "/"
                 + " transport=" + transport.name()
                 + " ring-source=" + (transport.isUserpoll() ? transport.ringSource().configName() : "none")
+                + " io=" + (transport.isUserpoll() ? transport.ioSubmitter().configName() : "n/a")
                 + " idle=" + (transport.isUserpoll() ? transport.idlePolicy() : "n/a")
                 + " threads=" + threads);
         System.out.flush();

@@ -159,6 +159,11 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
         // only stream channels batch their I/O
     }
 
+    /** As {@link #cancelBatchedIo()}, for a close: bytes already flushed are written first. Loop thread only. */
+    void closeBatchedIo() {
+        cancelBatchedIo();
+    }
+
     /** Asks the loop to serve this channel again next pass, without a kernel event. */
     final void scheduleRetry() {
         IoRegistration reg = registration;
@@ -192,7 +197,7 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
         IoRegistration reg = registration;
         if (reg != null && eventLoop().inEventLoop()) {
             // Queued batched I/O becomes NOPs: nothing may reach this fd number once it is closed.
-            cancelBatchedIo();
+            closeBatchedIo();
             if (armed) {
                 reg.submit(UserpollIoOps.DISARM);
                 armed = false;

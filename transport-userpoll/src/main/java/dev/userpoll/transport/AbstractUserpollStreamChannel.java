@@ -50,6 +50,10 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
     private long sendMaxBytes;
     /** A failed batched sendmsg, rethrown by the next doWrite so that Netty handles it as any write error. */
     private IOException batchedWriteError;
+    /** The outbound buffer the queued send points into (Netty detaches it from the channel on close). */
+    private ChannelOutboundBuffer sendBuffer;
+    /** Inside {@link #withdrawBatchedIo}: completions account for what was done and start nothing new. */
+    private boolean withdrawingIo;
 
     AbstractUserpollStreamChannel(Channel parent, Socket socket, boolean active) {
         super(parent, socket, active);
@@ -88,10 +92,18 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
                 batchedWriteError = null;
                 throw error;
             }
-            if (sendQueued || queueBatchedWrite(in)) {
-                return; // the completion writes on, or waits for the OUT edge on EAGAIN
+            if (sendQueued) {
+                return; // its completion writes on, or waits for the OUT edge on EAGAIN
+            }
+            if (((UserpollIoHandler) registration().attachment()).batchesWritesNow() && queueBatchedWrite(in)) {
+                return;
             }
         }
+        doWriteDirect(in);
+    }
+
+    /** The direct path: write system calls until done, EAGAIN or the spin count. */
+    private void doWriteDirect(ChannelOutboundBuffer in) throws Exception {
         int writeSpinCount = config().getWriteSpinCount();
         do {
             int msgCount = in.size();
@@ -143,6 +155,7 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
             return false;
         }
         sendQueued = true;
+        sendBuffer = in;
         sendAttempted = attempted;
         sendMaxBytes = maxBytes;
         return true;
@@ -150,16 +163,17 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
 
     /** The batched sendmsg of this channel completed: account for it exactly as the direct path would. */
     private void batchedWriteCompleted(int res) {
-        ChannelOutboundBuffer in = unsafe().outboundBuffer();
-        if (in == null) {
-            sendQueued = false;
-            return; // closed while the send ran; the close released the buffers after it finished
-        }
+        // The buffer the send was queued from: during a close or output shutdown Netty has already detached it.
+        ChannelOutboundBuffer in = sendBuffer;
+        sendBuffer = null;
         if (res > 0) {
             adjustMaxBytesPerGatheringWrite(sendAttempted, res, sendMaxBytes);
             // Still "queued" while the buffers go: a promise listener that flushes must not send them again.
             in.removeBytes(res);
             sendQueued = false;
+            if (withdrawingIo) {
+                return; // the bytes went out before the close or shutdown; nothing more to write
+            }
             if (res < sendAttempted) {
                 scheduleRetry(); // a short send: as the direct path, try again before waiting for an edge
             } else if (!in.isEmpty()) {
@@ -168,6 +182,9 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
             return;
         }
         sendQueued = false;
+        if (withdrawingIo) {
+            return;
+        }
         if (res == Errors.ERRNO_EAGAIN_NEGATIVE || res == Errors.ERRNO_EWOULDBLOCK_NEGATIVE) {
             writeReady = false; // the socket buffer is full: the OUT edge calls us
             return;
@@ -181,19 +198,50 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
         ((StreamUnsafe) unsafe()).forceFlush(); // doWrite rethrows it inside Netty's flush0
     }
 
-    @Override
-    void cancelBatchedIo() {
+    /**
+     * Takes this channel's operations out of the loop's batch: those already completed are accounted for
+     * now (bytes sent count as sent; bytes received are dropped, the channel is going away), queued ones
+     * never run. A queued send is written now, directly, when {@code writeQueuedSend}: a close or output
+     * shutdown must not overtake bytes the direct path would already have handed to the kernel.
+     */
+    private void withdrawBatchedIo(boolean writeQueuedSend) {
         IoUringSocketBatch b = batch;
         if (b == null || batchedReadBuf == null && !sendQueued) {
             return;
         }
-        b.cancel((StreamUnsafe) unsafe());
-        sendQueued = false;
+        withdrawingIo = true;
+        try {
+            b.cancel((StreamUnsafe) unsafe());
+        } finally {
+            withdrawingIo = false;
+        }
         ByteBuf buf = batchedReadBuf;
         if (buf != null) {
             batchedReadBuf = null;
             buf.release();
         }
+        ChannelOutboundBuffer in = sendBuffer;
+        if (sendQueued) {
+            sendQueued = false;
+            sendBuffer = null;
+            if (writeQueuedSend && in != null) {
+                try {
+                    doWriteDirect(in);
+                } catch (Throwable ignore) {
+                    // the channel is closing or shutting its output: what was not written fails with it
+                }
+            }
+        }
+    }
+
+    @Override
+    void cancelBatchedIo() {
+        withdrawBatchedIo(false); // deregistration: a queued send is still in the outbound buffer
+    }
+
+    @Override
+    void closeBatchedIo() {
+        withdrawBatchedIo(true);
     }
 
     private int doWriteSingle(ChannelOutboundBuffer in) throws Exception {
@@ -434,7 +482,7 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
     @Override
     protected void doShutdownOutput() throws Exception {
         boolean readQueued = batchedReadBuf != null;
-        cancelBatchedIo(); // Netty releases the flushed buffers next: no queued send may still point at them
+        withdrawBatchedIo(true); // Netty releases the flushed buffers next: no queued send may still point at them
         socket.shutdown(false, true);
         if (readQueued) {
             scheduleRetry(); // the input is still open: read again next pass
@@ -499,13 +547,21 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
             }
         }
 
-        /** Queues one recv into the loop's batch; false when the direct path must read. */
+        /**
+         * Starts a read session in the loop's batch: one recv per batch, the next one queued by its completion
+         * while the allocator says go on, so a session reads what the direct loop reads, with one
+         * channelReadComplete at its end. False when the direct path must read.
+         */
         private boolean queueBatchedRead(ChannelConfig config) {
             if (batchedReadBuf != null) {
-                return true; // one recv per batch; its completion decides what comes next
+                return true; // a session is under way; its completions decide what comes next
             }
+            recvBufAllocHandle().reset(config);
+            return queueBatchedRecv(config);
+        }
+
+        private boolean queueBatchedRecv(ChannelConfig config) {
             UserpollRecvByteAllocatorHandle allocHandle = recvBufAllocHandle();
-            allocHandle.reset(config);
             ByteBuf byteBuf = allocHandle.allocate(config.getAllocator());
             if (!byteBuf.hasMemoryAddress()) {
                 byteBuf.release();
@@ -516,23 +572,23 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
             allocHandle.attemptedBytesRead(writable);
             if (!batch.queueRecv(socket.intValue(), byteBuf.memoryAddress() + byteBuf.writerIndex(), writable, this)) {
                 byteBuf.release();
-                return false; // the batch is full: read directly this once
+                return false; // the batch is full
             }
             batchedReadBuf = byteBuf;
             return true;
         }
 
-        /** The batched recv completed: one iteration of the direct read loop, then channelReadComplete. */
+        /** The batched recv completed: one iteration of the direct read loop; the session ends as that loop does. */
         @Override
         public void recvCompleted(int res) {
             ByteBuf byteBuf = batchedReadBuf;
             batchedReadBuf = null;
-            ChannelConfig config = config();
             if (byteBuf == null) {
                 return;
             }
-            if (shouldBreakReading(config)) {
-                byteBuf.release();
+            ChannelConfig config = config();
+            if (withdrawingIo || shouldBreakReading(config)) {
+                byteBuf.release(); // closing, or input shut down, since the recv was queued
                 return;
             }
             UserpollRecvByteAllocatorHandle allocHandle = recvBufAllocHandle();
@@ -557,8 +613,13 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
                     readPending = false;
                     pipeline.fireChannelRead(byteBuf);
                     byteBuf = null;
-                    if (!rdHupReceived && !allocHandle.maybeMoreDataToRead()) {
-                        readReady = false; // a short stream read drained the socket (man 7 epoll)
+                    // Closed or input shut down by a handler: the fd may be reused already, end the session.
+                    if (!shouldBreakReading(config)) {
+                        if (!rdHupReceived && !allocHandle.maybeMoreDataToRead()) {
+                            readReady = false; // a short stream read drained the socket (man 7 epoll)
+                        } else if (allocHandle.continueReading() && queueBatchedRecv(config)) {
+                            return; // the session goes on in the next batch
+                        }
                     }
                 }
                 allocHandle.readComplete();
@@ -569,8 +630,9 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
             } catch (Throwable t) {
                 handleReadException(pipeline, byteBuf, t, allDataRead, allocHandle);
             } finally {
-                if (readReady && isOpen() && !shouldStopReading(config) && !shouldBreakReading(config)) {
-                    scheduleRetry(); // a full buffer: more may be waiting, read it with the next batch
+                if (batchedReadBuf == null && readReady && isOpen() && !shouldStopReading(config)
+                        && !shouldBreakReading(config)) {
+                    scheduleRetry(); // stopped by the allocator's limit: fairness, not a lost edge
                 }
             }
         }

@@ -186,7 +186,7 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
             source.drain(this);
             serveReadyList();
             if (batch != null) {
-                // The reads of this pass go with the writes queued since the last one (replies, tasks): one enter.
+                // The reads of this pass go with the writes its completions queued last time: one enter.
                 handledThisPass += batch.submitAndComplete();
             }
         } catch (Error e) {
@@ -357,6 +357,16 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
     /** The batch this loop's channels queue their reads and writes in; null on the direct path. */
     IoUringSocketBatch socketBatch() {
         return batch;
+    }
+
+    /**
+     * Whether a write may join the batch now: only while the batch delivers completions, that is a reply
+     * written from channelRead/channelReadComplete of a batched read or a write continued by a batched send.
+     * Every other write (channelActive, a task, a connect) goes out directly, as on the direct path, so code
+     * that writes and then blocks the loop thread waiting for the peer still sees its bytes leave.
+     */
+    boolean batchesWritesNow() {
+        return batch != null && batch.isDelivering();
     }
 
     /** Fills the iovecs of a batched sendmsg. Loop thread only. */

@@ -164,8 +164,30 @@ class TransportSelectorTest {
         assertSame(UserpollServerSocketChannel.class, t.serverChannelClass());
         assertSame(UserpollSocketChannel.class, t.channelClass());
         assertTrue(t.skipped().isEmpty());
-        assertTrue(infoMessages().get(0).contains("userpoll:epoll (ring source epoll, idle spin 50 us, then park)"),
-                infoMessages().toString());
+        IoSubmitter io = IoSubmitter.preferred();
+        assertSame(io, t.ioSubmitter());
+        assertTrue(infoMessages().get(0).contains("userpoll:epoll (ring source epoll, I/O " + io.configName()
+                + ", idle spin 50 us, then park)"), infoMessages().toString());
+    }
+
+    @Test
+    void ioSubmitterSettingPicksTheFirstAvailableAndRejectsUnknownNames() {
+        TestRingSources.assumeAvailable(RingSourceKind.EPOLL);
+        environment.put(TransportSelector.IO_SUBMITTER_ENV, "direct");
+        assertSame(IoSubmitter.DIRECT, selector().choose("userpoll:epoll").ioSubmitter());
+
+        properties.put(TransportSelector.IO_SUBMITTER_PROPERTY, "batched,direct");
+        IoSubmitter expected = IoSubmitter.BATCHED.isAvailable() ? IoSubmitter.BATCHED : IoSubmitter.DIRECT;
+        SelectedTransport t = selector().choose("userpoll:epoll");
+        assertSame(expected, t.ioSubmitter());
+        assertTrue(t.toString().contains("I/O " + expected.configName()), t.toString());
+        assertEquals(null, selector().choose("nio").ioSubmitter());
+
+        properties.put(TransportSelector.IO_SUBMITTER_PROPERTY, "batched,vectored");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> selector().choose("nio"));
+        assertTrue(e.getMessage().contains("system property userpoll.ioSubmitter"), e.getMessage());
+        assertTrue(e.getMessage().contains("'vectored'") && e.getMessage().contains("direct, batched"),
+                e.getMessage());
     }
 
     @Test

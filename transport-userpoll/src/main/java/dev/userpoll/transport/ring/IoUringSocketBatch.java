@@ -218,6 +218,11 @@ public final class IoUringSocketBatch implements AutoCloseable {
         return true;
     }
 
+    /** Whether completions are being delivered (the caller is a completion handler, or code it called). */
+    public boolean isDelivering() {
+        return delivering >= 0;
+    }
+
     /** Operations waiting for the next submit. */
     public int queued() {
         return queued;
@@ -317,7 +322,8 @@ public final class IoUringSocketBatch implements AutoCloseable {
 
     /**
      * Withdraws {@code target}'s operations: queued ones become NOPs (their SQE never touches the fd or
-     * the buffer), completed ones not yet delivered are dropped. The caller owns the buffers again.
+     * the buffer, and no completion is delivered); completed ones not yet delivered are delivered now, so
+     * the owner can account for what the kernel did before it closes or leaves the loop.
      */
     public void cancel(Completion target) {
         for (int i = 0; i < queued; i++) {
@@ -329,6 +335,11 @@ public final class IoUringSocketBatch implements AutoCloseable {
         for (int i = delivering + 1; i < doneCount; i++) {
             if (doneTargets[i] == target) {
                 doneTargets[i] = null;
+                if (doneKinds[i] == RECV) {
+                    target.recvCompleted(doneResults[i]);
+                } else {
+                    target.sendCompleted(doneResults[i]);
+                }
             }
         }
     }

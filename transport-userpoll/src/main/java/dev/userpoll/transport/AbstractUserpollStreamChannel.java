@@ -532,18 +532,28 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
                         break;
                     }
                 } while (allocHandle.continueReading());
-
-                allocHandle.readComplete();
-                pipeline.fireChannelReadComplete();
-                if (allDataRead) {
-                    shutdownInput(true);
-                }
+                endReadSession(allocHandle, pipeline, allDataRead);
             } catch (Throwable t) {
                 handleReadException(pipeline, byteBuf, t, allDataRead, allocHandle);
             } finally {
-                if (readReady && isOpen() && !shouldStopReading(config) && !shouldBreakReading(config)) {
-                    scheduleRetry(); // stopped before EAGAIN: fairness, not a lost edge
-                }
+                retryIfStoppedEarly(config);
+            }
+        }
+
+        private void endReadSession(UserpollRecvByteAllocatorHandle allocHandle, ChannelPipeline pipeline,
+                                    boolean allDataRead) {
+            allocHandle.readComplete();
+            pipeline.fireChannelReadComplete();
+            if (allDataRead) {
+                shutdownInput(true);
+            }
+        }
+
+        /** A session stopped by the allocator's limit before EAGAIN: serve it again next pass (fairness). */
+        private void retryIfStoppedEarly(ChannelConfig config) {
+            if (batchedReadBuf == null && readReady && isOpen() && !shouldStopReading(config)
+                    && !shouldBreakReading(config)) {
+                scheduleRetry();
             }
         }
 
@@ -622,18 +632,11 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
                         }
                     }
                 }
-                allocHandle.readComplete();
-                pipeline.fireChannelReadComplete();
-                if (allDataRead) {
-                    shutdownInput(true);
-                }
+                endReadSession(allocHandle, pipeline, allDataRead);
             } catch (Throwable t) {
                 handleReadException(pipeline, byteBuf, t, allDataRead, allocHandle);
             } finally {
-                if (batchedReadBuf == null && readReady && isOpen() && !shouldStopReading(config)
-                        && !shouldBreakReading(config)) {
-                    scheduleRetry(); // stopped by the allocator's limit: fairness, not a lost edge
-                }
+                retryIfStoppedEarly(config); // not while the session goes on in the next batch
             }
         }
 

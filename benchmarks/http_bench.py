@@ -34,7 +34,8 @@ LOADS = {
     "c256-p16": (256, 16, "256 conns pipelined 16"),
 }
 DEFAULT_TRANSPORTS = ("userpoll:io_uring@userpoll.ioSubmitter=batched,userpoll:io_uring@userpoll.ioSubmitter=direct,"
-                      "userpoll:epoll@userpoll.ioSubmitter=batched,netty-epoll,netty-io_uring,nio")
+                      "userpoll:epoll@userpoll.ioSubmitter=batched,userpoll:epoll@userpoll.ioSubmitter=direct,"
+                      "netty-epoll,netty-io_uring,nio")
 BASELINE = "netty-epoll"
 # Settings a report needs; kept in raw.json so that --report-only can rebuild the report.
 REPORT_SETTINGS = ["rounds", "window", "syscall_window", "loads", "server_cpu", "client_cpu", "server_jvm_opts",

@@ -70,6 +70,11 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
     boolean readReady;
     /** Writable until a write sees EAGAIN; then until the next OUT edge. Loop thread only. */
     boolean writeReady = true;
+    /**
+     * The loop itself goes on with a flush (an OUT edge, a retry): no handler code runs before the next submit,
+     * so the write may join the batch. Loop thread only.
+     */
+    boolean continuingFlush;
     /** The peer shut its output down (RDHUP, HUP or ERR seen): read on until EOF. Loop thread only. */
     boolean rdHupReceived;
     boolean inputClosedSeenErrorOnRead;
@@ -118,6 +123,11 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
     @Override
     protected boolean isCompatible(EventLoop loop) {
         return loop instanceof IoEventLoop && ((IoEventLoop) loop).isCompatible(AbstractUserpollUnsafe.class);
+    }
+
+    /** The handler of the loop this channel is registered with. */
+    final UserpollIoHandler loopHandler() {
+        return (UserpollIoHandler) registration.attachment();
     }
 
     /** The loop registration; null before registration. */
@@ -410,7 +420,12 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
 
         final void forceFlush() {
             if (isFlushPending()) {
-                super.flush0();
+                continuingFlush = true;
+                try {
+                    super.flush0();
+                } finally {
+                    continuingFlush = false;
+                }
             }
         }
 

@@ -95,7 +95,7 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
             if (sendQueued) {
                 return; // its completion writes on, or waits for the OUT edge on EAGAIN
             }
-            if (((UserpollIoHandler) registration().attachment()).batchesWritesNow() && queueBatchedWrite(in)) {
+            if ((continuingFlush || loopHandler().batchesWritesNow()) && queueBatchedWrite(in)) {
                 return;
             }
         }
@@ -145,7 +145,7 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
         long maxBytes = config().getMaxBytesPerGatheringWrite();
         IoUringSocketBatch b = batch;
         try {
-            in.forEachFlushedMessage(((UserpollIoHandler) registration().attachment()).batchIovCollector().start(maxBytes));
+            in.forEachFlushedMessage(loopHandler().batchIovCollector().start(maxBytes));
         } catch (Exception e) {
             b.discardIov();
             return false;
@@ -166,6 +166,10 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
         // The buffer the send was queued from: during a close or output shutdown Netty has already detached it.
         ChannelOutboundBuffer in = sendBuffer;
         sendBuffer = null;
+        if (in == null) {
+            sendQueued = false;
+            return;
+        }
         if (res > 0) {
             adjustMaxBytesPerGatheringWrite(sendAttempted, res, sendMaxBytes);
             // Still "queued" while the buffers go: a promise listener that flushes must not send them again.

@@ -1,5 +1,7 @@
 package dev.userpoll.transport;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.userpoll.transport.SelectedTransport.Skipped;
 import dev.userpoll.transport.ring.RingSourceKind;
 import io.netty.bootstrap.Bootstrap;
@@ -12,8 +14,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.util.internal.logging.InternalLoggerFactory;
-import io.netty.util.internal.logging.JdkLoggerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,10 +28,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -45,37 +41,28 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class TransportSelectorTest {
     private final Map<String, String> properties = new HashMap<>();
     private final Map<String, String> environment = new HashMap<>();
-    private final List<LogRecord> logged = new ArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            synchronized (logged) {
-                logged.add(record);
-            }
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-    private Logger julLogger;
+    /** The selector's log, caught at INFO whatever the configured level (logback: Netty's test-scope backend). */
+    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    private ch.qos.logback.classic.Logger selectorLogger;
+    private ch.qos.logback.classic.Level previousLevel;
 
     @BeforeEach
     void captureLog() {
-        assumeTrue(InternalLoggerFactory.getDefaultFactory() instanceof JdkLoggerFactory,
-                "the selector's log is read through java.util.logging; Netty logs elsewhere here");
-        julLogger = Logger.getLogger(TransportSelector.class.getName());
-        julLogger.addHandler(capture);
+        assumeTrue(org.slf4j.LoggerFactory.getLogger(TransportSelector.class)
+                        instanceof ch.qos.logback.classic.Logger,
+                "the selector's log is read through logback, Netty's backend in the tests");
+        selectorLogger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(TransportSelector.class);
+        previousLevel = selectorLogger.getLevel();
+        selectorLogger.setLevel(ch.qos.logback.classic.Level.INFO);
+        logged.start();
+        selectorLogger.addAppender(logged);
     }
 
     @AfterEach
     void stopCapture() {
-        if (julLogger != null) {
-            julLogger.removeHandler(capture);
+        if (selectorLogger != null) {
+            selectorLogger.detachAppender(logged);
+            selectorLogger.setLevel(previousLevel);
         }
     }
 
@@ -103,9 +90,9 @@ class TransportSelectorTest {
     private List<String> infoMessages() {
         List<String> out = new ArrayList<>();
         synchronized (logged) {
-            for (LogRecord r : logged) {
-                if (r.getLevel() == Level.INFO) {
-                    out.add(r.getMessage());
+            for (ILoggingEvent e : logged.list) {
+                if (e.getLevel() == ch.qos.logback.classic.Level.INFO) {
+                    out.add(e.getFormattedMessage());
                 }
             }
         }

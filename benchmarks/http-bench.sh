@@ -6,7 +6,7 @@
 #
 #   benchmarks/http-bench.sh [--quick] [--out DIR] [--no-build] [options of benchmarks/http_bench.py]
 #
-# --quick finishes in under 5 minutes (2 rounds of 3 s windows); the default run takes about 20 minutes.
+# --quick finishes in about 6 minutes (2 rounds of 3 s windows); the default run (7 arms) takes about 25 minutes.
 # Everything else (rounds, window, transports, loads, cores) is documented by `benchmarks/http_bench.py --help`.
 # Needs root (or sudo) only to install missing Debian packages: wrk (the load generator), linux-perf (system
 # call counts from tracepoints; optional, the columns say n/a without it).

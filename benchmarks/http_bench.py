@@ -273,7 +273,7 @@ def fmt_mmm(mmm, fmt):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--quick", action="store_true", help="2 rounds of 3 s windows, short warm-up (< 5 minutes)")
+    p.add_argument("--quick", action="store_true", help="2 rounds of 3 s windows, short warm-up (about 6 minutes for 7 arms)")
     p.add_argument("--rounds", type=int, help="measurement rounds (default 5; quick 2)")
     p.add_argument("--window", type=int, help="seconds per measured window (default 10; quick 3)")
     p.add_argument("--syscall-window", type=int, help="seconds per system-call window (default 5; quick 2)")

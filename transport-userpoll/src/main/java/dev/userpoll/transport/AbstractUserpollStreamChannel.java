@@ -45,12 +45,14 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
     private ByteBuf batchedReadBuf;
     /** Reads of this channel's allocator are not direct with an address: the batch cannot take them. */
     private boolean batchedReadUnsupported;
-    private boolean sendQueued;
     private long sendAttempted;
     private long sendMaxBytes;
     /** A failed batched sendmsg, rethrown by the next doWrite so that Netty handles it as any write error. */
     private IOException batchedWriteError;
-    /** The outbound buffer the queued send points into (Netty detaches it from the channel on close). */
+    /**
+     * The outbound buffer a queued sendmsg points into, non-null from queueing until its completion has been
+     * accounted for (Netty detaches the buffer from the channel on close, so it is kept here).
+     */
     private ChannelOutboundBuffer sendBuffer;
     /** Inside {@link #withdrawBatchedIo}: completions account for what was done and start nothing new. */
     private boolean withdrawingIo;
@@ -92,7 +94,7 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
                 batchedWriteError = null;
                 throw error;
             }
-            if (sendQueued) {
+            if (sendBuffer != null) {
                 return; // its completion writes on, or waits for the OUT edge on EAGAIN
             }
             if ((continuingFlush || loopHandler().batchesWritesNow()) && queueBatchedWrite(in)) {
@@ -154,7 +156,6 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
         if (!b.queueSendmsg(socket.intValue(), (StreamUnsafe) unsafe())) {
             return false;
         }
-        sendQueued = true;
         sendBuffer = in;
         sendAttempted = attempted;
         sendMaxBytes = maxBytes;
@@ -165,16 +166,14 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
     private void batchedWriteCompleted(int res) {
         // The buffer the send was queued from: during a close or output shutdown Netty has already detached it.
         ChannelOutboundBuffer in = sendBuffer;
-        sendBuffer = null;
         if (in == null) {
-            sendQueued = false;
             return;
         }
         if (res > 0) {
             adjustMaxBytesPerGatheringWrite(sendAttempted, res, sendMaxBytes);
             // Still "queued" while the buffers go: a promise listener that flushes must not send them again.
             in.removeBytes(res);
-            sendQueued = false;
+            sendBuffer = null;
             if (withdrawingIo) {
                 return; // the bytes went out before the close or shutdown; nothing more to write
             }
@@ -185,7 +184,7 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
             }
             return;
         }
-        sendQueued = false;
+        sendBuffer = null;
         if (withdrawingIo) {
             return;
         }
@@ -210,7 +209,7 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
      */
     private void withdrawBatchedIo(boolean writeQueuedSend) {
         IoUringSocketBatch b = batch;
-        if (b == null || batchedReadBuf == null && !sendQueued) {
+        if (b == null || batchedReadBuf == null && sendBuffer == null) {
             return;
         }
         withdrawingIo = true;
@@ -225,10 +224,9 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
             buf.release();
         }
         ChannelOutboundBuffer in = sendBuffer;
-        if (sendQueued) {
-            sendQueued = false;
+        if (in != null) {
             sendBuffer = null;
-            if (writeQueuedSend && in != null) {
+            if (writeQueuedSend) {
                 try {
                     doWriteDirect(in);
                 } catch (Throwable ignore) {

@@ -15,6 +15,11 @@
 #include "netty_jni_util.h"
 #include "userpoll_native.h"
 
+#ifndef IORING_FEAT_MIN_TIMEOUT
+/* Linux 6.12 (io_uring_getevents_arg.min_wait_usec); older UAPI headers lack the name, not the bit. */
+#define IORING_FEAT_MIN_TIMEOUT (1U << 15)
+#endif
+
 /* Indices of the long[] that ioUringSetup fills; IoUringRingLayout on the Java side mirrors them. */
 enum {
     OUT_FEATURES, OUT_SETUP_FLAGS, OUT_SQ_ENTRIES, OUT_CQ_ENTRIES,
@@ -104,15 +109,23 @@ fail:
 }
 
 /*
- * io_uring_enter. With IORING_ENTER_GETEVENTS and timeoutNanos >= 0 the wait is bounded through
- * IORING_ENTER_EXT_ARG (no timeout SQE, so nothing stays queued); -ETIME means the time ran out.
+ * io_uring_enter. With IORING_ENTER_GETEVENTS and timeoutNanos >= 0 or minWaitMicros > 0 the wait goes
+ * through IORING_ENTER_EXT_ARG (no timeout SQE, so nothing stays queued); -ETIME means the time ran out.
+ * minWaitMicros (IORING_FEAT_MIN_TIMEOUT, Linux 6.12) ends the wait that long after it began if at least
+ * one completion is there, even below minComplete; the header may predate it, the field was "pad".
  */
-static jint userpoll_ioUringEnter(JNIEnv* env, jclass clazz, jint fd, jint toSubmit, jint minComplete, jint flags, jlong timeoutNanos) {
-    if ((flags & IORING_ENTER_GETEVENTS) && timeoutNanos >= 0) {
+static jint userpoll_ioUringEnter(JNIEnv* env, jclass clazz, jint fd, jint toSubmit, jint minComplete, jint flags,
+                                  jlong timeoutNanos, jint minWaitMicros) {
+    if ((flags & IORING_ENTER_GETEVENTS) && (timeoutNanos >= 0 || minWaitMicros > 0)) {
         struct __kernel_timespec ts = { .tv_sec = timeoutNanos / 1000000000L, .tv_nsec = timeoutNanos % 1000000000L };
         struct io_uring_getevents_arg arg;
         memset(&arg, 0, sizeof(arg));
-        arg.ts = (uint64_t) (uintptr_t) &ts;
+        if (timeoutNanos >= 0) {
+            arg.ts = (uint64_t) (uintptr_t) &ts;
+        }
+        if (minWaitMicros > 0) {
+            arg.pad = (uint32_t) minWaitMicros;
+        }
         RETURN_OR_ERRNO(syscall(__NR_io_uring_enter, fd, (unsigned) toSubmit, (unsigned) minComplete,
                                 (unsigned) flags | IORING_ENTER_EXT_ARG, &arg, sizeof(arg)));
     }
@@ -128,6 +141,7 @@ CONSTANT(ioringSetupSubmitAll, IORING_SETUP_SUBMIT_ALL)
 CONSTANT(ioringSetupClamp, IORING_SETUP_CLAMP)
 CONSTANT(ioringFeatExtArg, IORING_FEAT_EXT_ARG)
 CONSTANT(ioringFeatNodrop, IORING_FEAT_NODROP)
+CONSTANT(ioringFeatMinTimeout, IORING_FEAT_MIN_TIMEOUT)
 CONSTANT(ioringEnterGetevents, IORING_ENTER_GETEVENTS)
 CONSTANT(ioringSqCqOverflow, IORING_SQ_CQ_OVERFLOW)
 CONSTANT(ioringSqTaskrun, IORING_SQ_TASKRUN)
@@ -159,7 +173,7 @@ CONSTANT(cqeOffsetFlags, offsetof(struct io_uring_cqe, flags))
 
 static const JNINativeMethod method_table[] = {
     { "ioUringSetup", "(III[J)I", (void*) userpoll_ioUringSetup },
-    { "ioUringEnter", "(IIIIJ)I", (void*) userpoll_ioUringEnter },
+    { "ioUringEnter", "(IIIIJI)I", (void*) userpoll_ioUringEnter },
     { "ioUringSetupOutLength", "()I", (void*) userpoll_ioUringSetupOutLength },
     { "ioringSetupCoopTaskrun", "()I", (void*) userpoll_ioringSetupCoopTaskrun },
     { "ioringSetupTaskrunFlag", "()I", (void*) userpoll_ioringSetupTaskrunFlag },
@@ -168,6 +182,7 @@ static const JNINativeMethod method_table[] = {
     { "ioringSetupClamp", "()I", (void*) userpoll_ioringSetupClamp },
     { "ioringFeatExtArg", "()I", (void*) userpoll_ioringFeatExtArg },
     { "ioringFeatNodrop", "()I", (void*) userpoll_ioringFeatNodrop },
+    { "ioringFeatMinTimeout", "()I", (void*) userpoll_ioringFeatMinTimeout },
     { "ioringEnterGetevents", "()I", (void*) userpoll_ioringEnterGetevents },
     { "ioringSqCqOverflow", "()I", (void*) userpoll_ioringSqCqOverflow },
     { "ioringSqTaskrun", "()I", (void*) userpoll_ioringSqTaskrun },

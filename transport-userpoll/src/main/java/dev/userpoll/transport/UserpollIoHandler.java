@@ -12,6 +12,7 @@ import io.netty.channel.IoRegistration;
 import io.netty.channel.unix.IovArray;
 import io.netty.util.concurrent.ThreadAwareExecutor;
 import io.netty.util.internal.ObjectUtil;
+import io.netty.util.internal.SystemPropertyUtil;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 
@@ -40,6 +41,14 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
 
     /** Operations per batched submit (SQ entries of the batch's ring). */
     static final int BATCH_ENTRIES = 256;
+    /**
+     * How long a loop that parks with queued sends may hold their completions back (µs); 0 submits them in an
+     * enter of their own before parking. Their bytes leave at once either way: only promises, write
+     * listeners and writability wait, and only until the next event or wakeup ends the park, at most this long.
+     */
+    static final String PARK_WINDOW_PROPERTY = "userpoll.batch.parkWindowMicros";
+    private static final int PARK_WINDOW_MICROS =
+            Math.max(0, SystemPropertyUtil.getInt(PARK_WINDOW_PROPERTY, 50));
 
     private final ThreadAwareExecutor executor;
     private final RingSource source;
@@ -119,7 +128,7 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
             throw new IllegalStateException("I/O submitter " + submitter.configName() + " is unavailable: "
                     + submitterCause, submitterCause);
         }
-        return newFactory(() -> kind.open(ringSize), idlePolicy, submitter);
+        return newFactory(() -> kind.open(ringSize, idlePolicy.spinNanos() > 0), idlePolicy, submitter);
     }
 
     /** Opens a ring source for each new loop. */
@@ -180,8 +189,13 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
     public int run(IoHandlerContext context) {
         handledThisPass = 0;
         try {
-            if (context.canBlock() && readyHead == null && !hasQueuedIo() && !source.hasReady()) {
+            if (context.canBlock() && readyHead == null && (!hasQueuedIo() || canParkWithQueuedIo())
+                    && !source.hasReady()) {
                 idle(context);
+                if (batch != null) {
+                    // Sends submitted by the park: their completions are delivered once the loop is awake.
+                    handledThisPass += batch.deliverCompleted();
+                }
             }
             source.drain(this);
             serveReadyList();
@@ -199,6 +213,14 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
 
     private boolean hasQueuedIo() {
         return batch != null && batch.queued() != 0;
+    }
+
+    /**
+     * Whether the queued operations can go to the kernel in the enter that parks (DESIGN.md 4b): the source
+     * has an fd to poll, the kernel has min-wait, and the loop does not spin (a spinning loop sends first).
+     */
+    private boolean canParkWithQueuedIo() {
+        return PARK_WINDOW_MICROS > 0 && idlePolicy.spinNanos() == 0 && source.parkFd() >= 0 && batch.canPark();
     }
 
     /** Spins (if the policy says so), then parks until an event, a wakeup or the next scheduled task. */
@@ -222,10 +244,27 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
             // From here a wakeup must reach the kernel; a wakeup that came first makes the CAS fail.
             if (idleState.compareAndSet(SPINNING, PARKING) && !source.hasReady()) {
                 long timeout = context.deadlineNanos() == -1 ? -1 : Math.max(0, context.delayNanos(System.nanoTime()));
-                source.park(timeout);
+                if (hasQueuedIo()) {
+                    parkWithQueuedIo(timeout);
+                } else {
+                    source.park(timeout);
+                }
             }
         } finally {
             idleState.set(AWAKE);
+        }
+    }
+
+    /** One enter submits the queued sends and sleeps until the source's fd polls readable (or the window ends). */
+    private void parkWithQueuedIo(long timeoutNanos) {
+        try {
+            if (source.beginExternalPark() && timeoutNanos != 0) {
+                batch.submitAndPark(source.parkFd(), timeoutNanos, PARK_WINDOW_MICROS);
+            } else {
+                batch.submit(); // a wakeup or an event is pending: do not sleep
+            }
+        } finally {
+            source.endExternalPark();
         }
     }
 

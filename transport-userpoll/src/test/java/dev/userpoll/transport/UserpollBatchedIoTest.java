@@ -7,7 +7,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerFactory;
@@ -46,8 +48,15 @@ class UserpollBatchedIoTest {
         EventLoopGroup server = new MultiThreadIoEventLoopGroup(1, recording);
         EventLoopGroup clients = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
-            Channel listener = EchoHarness.startEchoServer(server, sb -> { });
             int connections = 32;
+            CountDownLatch accepted = new CountDownLatch(connections);
+            Channel listener = EchoHarness.startEchoServer(server, sb -> sb.childHandler(new ChannelInitializer<>() {
+                @Override
+                protected void initChannel(Channel ch) {
+                    ch.pipeline().addLast(EchoHarness.Echo.INSTANCE);
+                    accepted.countDown();
+                }
+            }));
             AtomicInteger echoed = new AtomicInteger();
             CountDownLatch allEchoed = new CountDownLatch(connections);
             List<Channel> peers = new ArrayList<>();
@@ -62,6 +71,8 @@ class UserpollBatchedIoTest {
                             }
                         }).connect(listener.localAddress()).sync().channel());
             }
+            // Every connection accepted and registered first, so that the held loop has nothing else to do after.
+            assertTrue(accepted.await(10, TimeUnit.SECONDS));
             UserpollIoHandler handler = (UserpollIoHandler) handlers.get(0);
             assertSame(IoSubmitter.BATCHED, handler.ioSubmitter());
             IoUringSocketBatch batch = handler.socketBatch();
@@ -80,8 +91,12 @@ class UserpollBatchedIoTest {
                 }
             });
             assertTrue(held.await(10, TimeUnit.SECONDS));
+            List<ChannelFuture> writes = new ArrayList<>();
             for (Channel peer : peers) {
-                peer.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}));
+                writes.add(peer.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {1, 2, 3, 4, 5, 6, 7, 8})));
+            }
+            for (ChannelFuture write : writes) {
+                assertTrue(write.await(10, TimeUnit.SECONDS) && write.isSuccess(), "a peer's write failed: " + write);
             }
             written.countDown();
             assertTrue(allEchoed.await(10, TimeUnit.SECONDS), "echoed " + echoed.get() + " bytes");
@@ -118,6 +133,89 @@ class UserpollBatchedIoTest {
             } else {
                 System.setProperty(IoSubmitter.PROPERTY, old);
             }
+        }
+    }
+
+    /** An io_uring-source server loop with batched I/O, its batch, and the group to shut down. */
+    private static final class ParkingServer implements AutoCloseable {
+        final EventLoopGroup group;
+        final IoUringSocketBatch batch;
+        final Channel listener;
+
+        ParkingServer(ChannelInboundHandlerAdapter childHandler) throws Exception {
+            Throwable cause = IoSubmitter.BATCHED.unavailabilityCause();
+            assumeTrue(cause == null, () -> "batched I/O is unavailable here: " + cause);
+            TestRingSources.assumeAvailable(RingSourceKind.IO_URING);
+            List<IoHandler> handlers = new CopyOnWriteArrayList<>();
+            IoHandlerFactory base = UserpollIoHandler.newFactory(RingSourceKind.IO_URING, IoSubmitter.BATCHED);
+            group = new MultiThreadIoEventLoopGroup(1, executor -> {
+                IoHandler h = base.newHandler(executor);
+                handlers.add(h);
+                return h;
+            });
+            listener = EchoHarness.startEchoServer(group, sb -> sb.childHandler(childHandler));
+            batch = ((UserpollIoHandler) handlers.get(0)).socketBatch();
+            if (!group.next().submit(batch::canPark).get()) {
+                close();
+                assumeTrue(false, "the kernel lacks IORING_FEAT_MIN_TIMEOUT (Linux 6.12): replies are submitted"
+                        + " before the loop parks, not in the same call");
+            }
+        }
+
+        long parkingSubmits() throws Exception {
+            return group.next().submit(batch::parkingSubmits).get();
+        }
+
+        @Override
+        public void close() throws Exception {
+            group.shutdownGracefully(0, 5, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    @Test
+    void aReplyWrittenLastGoesToTheKernelInTheCallThatParks() throws Exception {
+        try (ParkingServer server = new ParkingServer(EchoHarness.Echo.INSTANCE);
+             java.net.Socket client = new java.net.Socket()) {
+            client.connect(server.listener.localAddress(), 5000);
+            client.setSoTimeout(10_000);
+            long before = server.parkingSubmits();
+            int rounds = 40;
+            for (int i = 0; i < rounds; i++) {
+                client.getOutputStream().write(new byte[] {(byte) i, 1, 2, 3});
+                byte[] echo = client.getInputStream().readNBytes(4);
+                assertEquals((byte) i, echo[0]);
+                Thread.sleep(2); // the loop has nothing else to do: it parks with the reply's send queued
+            }
+            long parked = server.parkingSubmits() - before;
+            // Each reply is the last thing its pass queued; tasks or events arriving meanwhile may take a few.
+            assertTrue(parked >= rounds / 2, parked + " of " + rounds + " replies went out in the parking call");
+        }
+    }
+
+    /** Replies once, then closes from the write's listener: the listener waits for the send's completion. */
+    @io.netty.channel.ChannelHandler.Sharable
+    private static final class ReplyThenClose extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ctx.writeAndFlush(msg).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Test
+    void aWriteListenerRunsSoonAlthoughTheSendWentOutInTheCallThatParks() throws Exception {
+        try (ParkingServer server = new ParkingServer(new ReplyThenClose());
+             java.net.Socket client = new java.net.Socket()) {
+            client.connect(server.listener.localAddress(), 5000);
+            client.setSoTimeout(10_000);
+            long before = server.parkingSubmits();
+            client.getOutputStream().write(new byte[] {7, 7});
+            assertEquals(7, client.getInputStream().read());
+            assertEquals(7, client.getInputStream().read());
+            // Nothing else will wake the server loop: only the park's window lets the CLOSE listener run.
+            long start = System.nanoTime();
+            assertEquals(-1, client.getInputStream().read(), "the server closed after its reply");
+            assertTrue(System.nanoTime() - start < 5_000_000_000L);
+            assertTrue(server.parkingSubmits() > before, "the reply was not sent by a parking call");
         }
     }
 }

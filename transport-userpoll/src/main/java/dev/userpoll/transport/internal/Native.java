@@ -74,6 +74,7 @@ public final class Native {
     public static final int IORING_SETUP_CLAMP = ioringSetupClamp();
     public static final int IORING_FEAT_EXT_ARG = ioringFeatExtArg();
     public static final int IORING_FEAT_NODROP = ioringFeatNodrop();
+    public static final int IORING_FEAT_MIN_TIMEOUT = ioringFeatMinTimeout();
     public static final int IORING_ENTER_GETEVENTS = ioringEnterGetevents();
     public static final int IORING_SQ_CQ_OVERFLOW = ioringSqCqOverflow();
     public static final int IORING_SQ_TASKRUN = ioringSqTaskrun();
@@ -184,8 +185,12 @@ public final class Native {
     // ---- io_uring
     /** Returns the ring fd or -errno; {@code out} receives the mapping (see IoUringRingLayout). */
     public static native int ioUringSetup(int entries, int flags, int cqEntries, long[] out);
-    /** timeoutNanos &gt;= 0 bounds a GETEVENTS wait (EXT_ARG); -ETIME when it ran out. */
-    public static native int ioUringEnter(int ringFd, int toSubmit, int minComplete, int flags, long timeoutNanos);
+    /**
+     * timeoutNanos &gt;= 0 bounds a GETEVENTS wait (EXT_ARG); -ETIME when it ran out. minWaitMicros &gt; 0
+     * (only with {@link #IORING_FEAT_MIN_TIMEOUT}) ends the wait that long after it began if any completion is there.
+     */
+    public static native int ioUringEnter(int ringFd, int toSubmit, int minComplete, int flags, long timeoutNanos,
+                                          int minWaitMicros);
 
     // ---- sockets
     /** A connected non-blocking AF_UNIX stream pair into {@code fds[0..1]}; 0 or -errno. */
@@ -239,6 +244,8 @@ public final class Native {
     private static native int ioringSetupClamp();
     private static native int ioringFeatExtArg();
     private static native int ioringFeatNodrop();
+
+    private static native int ioringFeatMinTimeout();
     private static native int ioringEnterGetevents();
     private static native int ioringSqCqOverflow();
     private static native int ioringSqTaskrun();

@@ -145,7 +145,7 @@ final class IoUringRing implements AutoCloseable {
             if (pending == 0) {
                 return submitted;
             }
-            int res = Native.ioUringEnter(fd, pending, 0, 0, -1);
+            int res = Native.ioUringEnter(fd, pending, 0, 0, -1, 0);
             if (res == -Native.EINTR) {
                 continue;
             }
@@ -158,7 +158,15 @@ final class IoUringRing implements AutoCloseable {
 
     /** io_uring_enter on this ring; {@code timeoutNanos < 0}: no limit. Returns the kernel's answer. */
     int enter(int toSubmit, int minComplete, int flags, long timeoutNanos) {
-        return Native.ioUringEnter(fd, toSubmit, minComplete, flags, timeoutNanos);
+        return Native.ioUringEnter(fd, toSubmit, minComplete, flags, timeoutNanos, 0);
+    }
+
+    /**
+     * io_uring_enter whose wait also ends {@code minWaitMicros} after it began if any completion is there
+     * (fewer than {@code minComplete}); needs {@code IORING_FEAT_MIN_TIMEOUT}.
+     */
+    int enter(int toSubmit, int minComplete, int flags, long timeoutNanos, int minWaitMicros) {
+        return Native.ioUringEnter(fd, toSubmit, minComplete, flags, timeoutNanos, minWaitMicros);
     }
 
     /** The SQ ring flags (IORING_SQ_*), as the kernel last stored them. */

@@ -28,6 +28,8 @@ public final class IoUringSocketBatch implements AutoCloseable {
     private static final int RECV = 0;
     private static final int SEND = 1;
     private static final int MAX_ENTER_RETRIES = 100;
+    /** user_data of the park poll on a ring source's fd: its low half is never an operation's index. */
+    private static final long PARK_POLL_DATA = -1L;
 
     /** What a queued operation reports to: the channel that queued it. */
     public interface Completion {
@@ -65,16 +67,26 @@ public final class IoUringSocketBatch implements AutoCloseable {
     private int doneCount;
     private int delivering = -1;
 
+    /** IORING_FEAT_MIN_TIMEOUT: a park's wait can end a window after the submit (see submitAndPark). */
+    private final boolean minTimeout;
+    /** The oneshot park poll is in the kernel and has not completed: the next park reuses it. */
+    private boolean parkPollArmed;
+    /** The kernel refused the park poll once (the fd cannot be polled from io_uring): never park here again. */
+    private boolean parkPollRefused;
+
     private boolean closed;
     private long submits;
     private long operations;
+    private long parkingSubmits;
 
     private IoUringSocketBatch(IoUringRing ring, MappedMemory iovArena, MappedMemory msghdrs) {
         this.ring = ring;
         this.iovArena = iovArena;
         this.msghdrs = msghdrs;
         msghdrSize = align8(Native.SIZEOF_MSGHDR);
-        capacity = ring.sqCapacity();
+        // One SQ entry stays free for the park poll.
+        capacity = ring.sqCapacity() - 1;
+        minTimeout = ring.layout.hasFeature(Native.IORING_FEAT_MIN_TIMEOUT);
         sendFlags = Native.MSG_DONTWAIT | Native.MSG_NOSIGNAL;
         recvFlags = Native.MSG_DONTWAIT;
         targets = new Completion[capacity];
@@ -233,14 +245,56 @@ public final class IoUringSocketBatch implements AutoCloseable {
      * completions, then delivers them in queue order. Returns how many were delivered.
      */
     public int submitAndComplete() {
-        int n = queued;
-        if (n == 0 || closed) {
-            return 0;
+        submit();
+        return deliverCompleted();
+    }
+
+    /** Submits every queued operation and reaps their completions; {@link #deliverCompleted()} delivers them. */
+    public void submit() {
+        if (queued != 0 && !closed) {
+            submitAndReap(0, -1, 0);
         }
+    }
+
+    /** Whether {@link #submitAndPark} can sleep here: the kernel has min-wait and has not refused the park poll. */
+    public boolean canPark() {
+        return minTimeout && !parkPollRefused && !closed;
+    }
+
+    /**
+     * Submits every queued operation and sleeps in the same {@code io_uring_enter} until {@code pollFd} polls
+     * readable, {@code timeoutNanos} passes ({@code < 0}: no limit) or, since the operations complete inline,
+     * {@code windowMicros} after the wait began: their completions are held back at most that long. Reaps
+     * the completions without delivering them; the caller calls {@link #deliverCompleted()} once it is awake.
+     * Without {@link #canPark()} it only submits.
+     */
+    public void submitAndPark(int pollFd, long timeoutNanos, int windowMicros) {
+        if (queued == 0 || closed) {
+            return;
+        }
+        if (!canPark() || windowMicros <= 0) {
+            submit();
+            return;
+        }
+        if (!parkPollArmed) {
+            // Oneshot: when the wait ends some other way it stays armed for the next park instead of being removed.
+            ring.writeSqe(Native.IORING_OP_POLL_ADD, pollFd, 0, 0, Native.EPOLLIN, PARK_POLL_DATA);
+            parkPollArmed = true;
+        }
+        parkingSubmits++;
+        submitAndReap(1, timeoutNanos, windowMicros);
+    }
+
+    /** Submits the queued operations and reaps their completions (plus {@code extra} awaited ones, first wait only). */
+    private void submitAndReap(int extra, long timeoutNanos, int windowMicros) {
+        if (doneCount != 0) {
+            deliverCompleted(); // the arrays are about to be reused: what an earlier park reaped goes out first
+        }
+        int n = queued;
         ring.publish();
-        int failure = submitAndWait(n);
+        int failure = submitAndWait(n, extra, timeoutNanos, windowMicros);
         batchSeq++;
-        // Swap: handlers called below queue into the emptied arrays (the iov arena and headers are free again).
+        // Swap: handlers called later queue into the emptied arrays (the iov arena and headers are free again).
         Completion[] t = targets;
         targets = doneTargets;
         doneTargets = t;
@@ -255,33 +309,59 @@ public final class IoUringSocketBatch implements AutoCloseable {
         }
         submits++;
         operations += n;
-        return deliver();
     }
 
-    /** Submits the queued SQEs and reaps their {@code n} CQEs into doneResults; 0, or -errno if the ring failed. */
-    private int submitAndWait(int n) {
-        int reaped = 0;
+    /**
+     * Submits the queued SQEs and reaps their {@code n} CQEs into doneResults; 0, or -errno if the ring failed.
+     * The first wait asks for {@code n + extra} completions within the time limits; later ones (after a signal,
+     * or when the first ended before the batch was complete) for the rest of the batch only, without a limit.
+     */
+    private int submitAndWait(int n, int extra, long timeoutNanos, int windowMicros) {
+        int reaped = reapCompletions(0); // a park poll that fired since the last batch
         int attempts = 0;
+        boolean first = true;
         while (reaped < n) {
-            // min_complete covers the whole batch: with MSG_DONTWAIT each operation completes inline anyway.
-            int res = ring.enter(ring.sqPending(), n - reaped, Native.IORING_ENTER_GETEVENTS, -1);
+            int res;
+            if (first) {
+                res = ring.enter(ring.sqPending(), n + extra, Native.IORING_ENTER_GETEVENTS, timeoutNanos, windowMicros);
+                first = false;
+                if (res == -Native.ETIME) {
+                    res = 0; // the park's time ran out; the batch's completions are there regardless
+                }
+            } else {
+                // min_complete covers the whole batch: with MSG_DONTWAIT each operation completes inline anyway.
+                res = ring.enter(ring.sqPending(), n - reaped, Native.IORING_ENTER_GETEVENTS, -1);
+            }
             if (res < 0 && (res != -Native.EINTR && res != -Native.EAGAIN && res != -Native.EBUSY
                     || ++attempts > MAX_ENTER_RETRIES)) {
                 abandonUnsubmitted(n);
                 return res;
             }
-            int tail = ring.cqTail();
-            while (ring.cqHead() != tail) {
-                int head = ring.cqHead();
-                long data = ring.cqeUserData(head);
-                if ((int) (data >>> 32) == batchSeq) {
-                    doneResults[(int) data] = ring.cqeRes(head);
-                    reaped++;
-                }
-                ring.advanceCq();
-            }
+            reaped = reapCompletions(reaped);
         }
         return 0;
+    }
+
+    /** Reads every CQE there: this batch's results go to doneResults. Returns {@code reaped} plus those. */
+    private int reapCompletions(int reaped) {
+        int tail = ring.cqTail();
+        while (ring.cqHead() != tail) {
+            int head = ring.cqHead();
+            long data = ring.cqeUserData(head);
+            if (data == PARK_POLL_DATA) {
+                parkPollArmed = false;
+                if (ring.cqeRes(head) < 0) {
+                    parkPollRefused = true;
+                    logger.debug("io_uring refused to poll the ring source's fd ({}): parking without the batch",
+                            ring.cqeRes(head));
+                }
+            } else if ((int) (data >>> 32) == batchSeq) {
+                doneResults[(int) data] = ring.cqeRes(head);
+                reaped++;
+            }
+            ring.advanceCq();
+        }
+        return reaped;
     }
 
     /** The ring refused the call: SQEs it has not taken must not reach a socket later, so they become NOPs. */
@@ -294,7 +374,8 @@ public final class IoUringSocketBatch implements AutoCloseable {
         }
     }
 
-    private int deliver() {
+    /** Delivers the completions reaped by the last submit, in queue order; returns how many were delivered. */
+    public int deliverCompleted() {
         int delivered = 0;
         for (int i = 0; i < doneCount; i++) {
             Completion target = doneTargets[i];
@@ -347,6 +428,11 @@ public final class IoUringSocketBatch implements AutoCloseable {
     /** Submit calls so far. */
     public long submits() {
         return submits;
+    }
+
+    /** Submit calls that also parked (submitAndPark with the poll) so far; counted in {@link #submits()} too. */
+    public long parkingSubmits() {
+        return parkingSubmits;
     }
 
     /** Operations submitted so far. */

@@ -51,6 +51,29 @@ public interface RingSource extends AutoCloseable {
     /** Ends a current or the next {@link #park}; callable from any thread. */
     void wakeup();
 
+    /**
+     * An fd that polls readable ({@code POLLIN}) whenever {@link #drain} may have something to deliver or a
+     * {@link #wakeup()} is pending, so the loop can park on it inside another wait (the batched I/O's
+     * {@code io_uring_enter}, which submits and sleeps in one call); -1 when this source has none, or
+     * when such a park would not save a system call (an epoll source must still call epoll_wait to drain).
+     */
+    default int parkFd() {
+        return -1;
+    }
+
+    /**
+     * Begins a park that the caller performs by waiting for {@link #parkFd()}: consumes a pending wakeup as
+     * {@link #park} would and submits what the source has queued. Returns false when the caller must not
+     * sleep (a wakeup was pending, or events are ready). {@link #endExternalPark()} follows either way.
+     */
+    default boolean beginExternalPark() {
+        return false;
+    }
+
+    /** Ends a park begun by {@link #beginExternalPark()}, once the caller's wait has returned for any reason. */
+    default void endExternalPark() {
+    }
+
     /** Releases every fd and mapping the source owns. Registered fds themselves are not closed. */
     @Override
     void close();

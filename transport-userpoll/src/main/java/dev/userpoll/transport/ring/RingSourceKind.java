@@ -81,8 +81,17 @@ public enum RingSourceKind {
         }
     }
 
-    /** Opens a new source of this kind; {@code ringSize} is a hint (entries, items or events per drain). */
+    /** Opens a new source of this kind for a loop that parks; {@code ringSize} is a hint (entries, items or events per drain). */
     public RingSource open(int ringSize) throws java.io.IOException {
+        return open(ringSize, false);
+    }
+
+    /**
+     * Opens a new source of this kind; {@code ringSize} is a hint (entries, items or events per drain).
+     * {@code spinning}: the loop watches the ring from user space before it parks, so the source must make
+     * readiness visible there without the loop's help (the io_uring source then asks for TASKRUN_FLAG).
+     */
+    public RingSource open(int ringSize, boolean spinning) throws java.io.IOException {
         Throwable cause = unavailabilityCause();
         if (cause != null) {
             throw new java.io.IOException("ring source " + configName + " is unavailable: " + cause.getMessage(), cause);
@@ -91,7 +100,7 @@ public enum RingSourceKind {
             case USERPOLL:
                 return new UserpollRing(ringSize);
             case IO_URING:
-                return new IoUringPollRing(ringSize);
+                return new IoUringPollRing(ringSize, spinning);
             default:
                 return new EpollRingSource(ringSize);
         }

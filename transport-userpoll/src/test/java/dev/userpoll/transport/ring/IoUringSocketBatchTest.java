@@ -19,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@link IoUringSocketBatch}: every operation completes inside the one submitting call, in queue order;
@@ -226,5 +227,128 @@ class IoUringSocketBatchTest {
         }
         assertTrue(log.contains("p send " + -Native.EAGAIN), "the peer never read, yet no EAGAIN: " + log);
         assertFalse(sent == 0);
+    }
+
+    /** Skips (with the reason) on a kernel without IORING_FEAT_MIN_TIMEOUT, where a park only submits. */
+    private void assumeCanPark() {
+        assumeTrue(batch.canPark(), "the kernel lacks IORING_FEAT_MIN_TIMEOUT (Linux 6.12): no park with queued I/O");
+    }
+
+    private int queueSend(TcpPair pair, String text, List<String> log) {
+        ByteBuffer buf = direct(text.length());
+        buf.put(text.getBytes(StandardCharsets.US_ASCII)).flip();
+        assertTrue(batch.addIov(address(buf), text.length()));
+        assertTrue(batch.queueSendmsg(pair.fd(), new Recorder("p", log)));
+        return text.length();
+    }
+
+    @Test
+    void aParkWithNothingToWakeItEndsAfterTheWindowWithTheSendDoneAndHeldForDelivery() throws Exception {
+        assumeCanPark();
+        TcpPair pair = pair();
+        List<String> log = new ArrayList<>();
+        int efd = Native.eventFd();
+        try {
+            int len = queueSend(pair, "reply", log);
+            long start = System.nanoTime();
+            batch.submitAndPark(efd, 30_000_000_000L, 2_000);
+            long took = System.nanoTime() - start;
+            // Ended by the 2 ms window, not the 30 s limit: nothing made the eventfd readable.
+            assertTrue(took < 10_000_000_000L, "the park ignored its window: " + took / 1_000_000 + " ms");
+            assertTrue(log.isEmpty(), "delivered before deliverCompleted(): " + log);
+            assertEquals("reply", new String(pair.peer.getInputStream().readNBytes(len), StandardCharsets.US_ASCII));
+            assertEquals(1, batch.deliverCompleted());
+            assertEquals(List.of("p send " + len), log);
+        } finally {
+            Native.close(efd);
+        }
+    }
+
+    @Test
+    void aParkEndsWhenItsFdTurnsReadableAndItsPollIsReusedUntilThen() throws Exception {
+        assumeCanPark();
+        TcpPair pair = pair();
+        List<String> log = new ArrayList<>();
+        int efd = Native.eventFd();
+        try {
+            queueSend(pair, "a", log);
+            batch.submitAndPark(efd, 30_000_000_000L, 1_000); // the window ends it; the poll stays armed
+            batch.deliverCompleted();
+
+            Thread writer = new Thread(() -> {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                Native.eventFdWrite(efd, 1);
+            });
+            queueSend(pair, "b", log);
+            writer.start();
+            // A 20 s window: only the eventfd (polled by the poll armed in the first park) can end this one soon.
+            long start = System.nanoTime();
+            batch.submitAndPark(efd, 30_000_000_000L, 20_000_000);
+            long took = System.nanoTime() - start;
+            writer.join();
+            assertTrue(took < 10_000_000_000L, "the eventfd write did not end the park: " + took / 1_000_000 + " ms");
+            batch.deliverCompleted();
+            assertEquals(List.of("p send 1", "p send 1"), log);
+            assertEquals("ab", new String(pair.peer.getInputStream().readNBytes(2), StandardCharsets.US_ASCII));
+
+            // Still readable: the next park's fresh poll completes at once.
+            queueSend(pair, "c", log);
+            start = System.nanoTime();
+            batch.submitAndPark(efd, 30_000_000_000L, 20_000_000);
+            assertTrue(System.nanoTime() - start < 10_000_000_000L, "a readable fd did not end the park");
+        } finally {
+            Native.close(efd);
+        }
+    }
+
+    @Test
+    void aParkOnTheIoUringSourceEndsOnItsWakeupAndOnReadiness() throws Exception {
+        assumeCanPark();
+        TcpPair pair = pair();
+        List<String> log = new ArrayList<>();
+        try (IoUringPollRing source = new IoUringPollRing(64)) {
+            source.register(pair.fd(), Native.EPOLLIN, 7);
+            IoUringTestSupport.collectUntil(source, events -> true); // the registration's initial completions
+            // A wakeup before the park: the source says do not sleep.
+            source.wakeup();
+            assertFalse(source.beginExternalPark());
+            source.endExternalPark();
+            IoUringTestSupport.collectNow(source);
+
+            Thread waker = new Thread(() -> {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                source.wakeup();
+            });
+            queueSend(pair, "x", log);
+            assertTrue(source.beginExternalPark());
+            waker.start();
+            long start = System.nanoTime();
+            batch.submitAndPark(source.parkFd(), 30_000_000_000L, 20_000_000);
+            source.endExternalPark();
+            waker.join();
+            assertTrue(System.nanoTime() - start < 10_000_000_000L, "wakeup() did not end the park");
+            assertEquals(1, batch.deliverCompleted());
+            IoUringTestSupport.collectNow(source);
+
+            queueSend(pair, "y", log);
+            assertTrue(source.beginExternalPark());
+            pair.peer.getOutputStream().write(1); // readiness for the registered socket
+            start = System.nanoTime();
+            batch.submitAndPark(source.parkFd(), 30_000_000_000L, 20_000_000);
+            source.endExternalPark();
+            assertTrue(System.nanoTime() - start < 10_000_000_000L, "readiness did not end the park");
+            assertTrue(IoUringTestSupport.contains(IoUringTestSupport.collectUntil(source, events -> !events.isEmpty()),
+                    7, Native.EPOLLIN));
+            batch.deliverCompleted();
+            assertEquals(List.of("p send 1", "p send 1"), log);
+        }
     }
 }

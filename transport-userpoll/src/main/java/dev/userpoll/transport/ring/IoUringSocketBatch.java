@@ -282,7 +282,9 @@ public final class IoUringSocketBatch implements AutoCloseable {
             parkPollArmed = true;
         }
         parkingSubmits++;
-        submitAndReap(1, timeoutNanos, windowMicros);
+        // A deadline within the window bounds the hold by itself; the kernel would let a min-wait outlast it.
+        boolean deadlineFirst = timeoutNanos >= 0 && timeoutNanos <= windowMicros * 1000L;
+        submitAndReap(1, timeoutNanos, deadlineFirst ? 0 : windowMicros);
     }
 
     /** Submits the queued operations and reaps their completions (plus {@code extra} awaited ones, first wait only). */

@@ -10,7 +10,9 @@ import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -113,6 +115,28 @@ final class RingTestSockets {
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
             return (int) s.count();
         }
+    }
+
+    /**
+     * The fds this process has open right now, each as "number -> what it is" (so a number reused for another
+     * kind of file does not look unchanged). Other threads (a Cleaner closing a socket of an earlier test) may
+     * close fds meanwhile: compare what was added, never the count.
+     */
+    static Set<String> openFds() throws IOException {
+        Set<String> fds = new HashSet<>();
+        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) s::iterator) {
+                try {
+                    Path target = Files.readSymbolicLink(fd);
+                    if (!target.toString().matches("/proc/\\d+/fd")) { // the listing's own directory fd
+                        fds.add(fd.getFileName() + " -> " + target);
+                    }
+                } catch (IOException e) {
+                    // closed since the listing (or the listing's own directory fd): not open now
+                }
+            }
+        }
+        return fds;
     }
 
     /** The soft RLIMIT_NOFILE of this process (what {@code ulimit -n} says), or -1 if unknown. */

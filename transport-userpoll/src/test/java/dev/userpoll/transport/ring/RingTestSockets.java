@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** Non-blocking pipes and loopback TCP sockets for the ring source tests, and the process's fd budget. */
-final class RingTestSockets {
+public final class RingTestSockets {
     static final InetAddress LOOPBACK;
 
     static {
@@ -122,7 +122,7 @@ final class RingTestSockets {
      * kind of file does not look unchanged). Other threads (a Cleaner closing a socket of an earlier test) may
      * close fds meanwhile: compare what was added, never the count.
      */
-    static Set<String> openFds() throws IOException {
+    public static Set<String> openFds() throws IOException {
         Set<String> fds = new HashSet<>();
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
             for (Path fd : (Iterable<Path>) s::iterator) {

@@ -1,6 +1,5 @@
 package dev.userpoll.transport;
 
-import dev.userpoll.transport.ring.IoUringSocketBatch;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -29,18 +28,12 @@ import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.AlreadyConnectedException;
 import java.nio.channels.ConnectionPendingException;
 import java.nio.channels.NotYetConnectedException;
 import java.nio.channels.UnresolvedAddressException;
 import java.util.concurrent.TimeUnit;
 
-import static dev.userpoll.transport.internal.Native.EPOLLERR;
-import static dev.userpoll.transport.internal.Native.EPOLLHUP;
-import static dev.userpoll.transport.internal.Native.EPOLLIN;
-import static dev.userpoll.transport.internal.Native.EPOLLOUT;
-import static dev.userpoll.transport.internal.Native.EPOLLRDHUP;
 
 /**
  * Base of the transport's channels, written for edge-triggered readiness (DESIGN.md section 4): the
@@ -60,24 +53,17 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
     private IoRegistration registration;
     /** Whether the fd has been handed to the ring source. Loop thread only. */
     private boolean armed;
-    /** The loop's socket I/O batch when the loop batches (DESIGN.md 4b), else null. Loop thread only. */
-    IoUringSocketBatch batch;
     private ChannelPromise connectPromise;
     private Future<?> connectTimeoutFuture;
     private SocketAddress requestedRemoteAddress;
 
-    /** The last edge said "readable" and no read has seen EAGAIN since. Loop thread only. */
-    boolean readReady;
-    /** Writable until a write sees EAGAIN; then until the next OUT edge. Loop thread only. */
-    boolean writeReady = true;
+    /** The socket's readiness between edges (DESIGN.md section 4). Loop thread only. */
+    final EdgeState edge = new EdgeState(this::scheduleRetry);
     /**
-     * The loop itself goes on with a flush (an OUT edge, a retry): no handler code runs before the next submit,
-     * so the write may join the batch. Loop thread only.
+     * The loop itself goes on with a flush (an OUT edge, a retry, a completed send): no handler code runs before
+     * the loop submits, so the write may join the batch. Loop thread only.
      */
     boolean continuingFlush;
-    /** The peer shut its output down (RDHUP, HUP or ERR seen): read on until EOF. Loop thread only. */
-    boolean rdHupReceived;
-    boolean inputClosedSeenErrorOnRead;
 
     AbstractUserpollChannel(Channel parent, Socket socket, boolean active) {
         super(parent);
@@ -140,7 +126,7 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
         ((IoEventLoop) eventLoop()).register((AbstractUserpollUnsafe) unsafe()).addListener(f -> {
             if (f.isSuccess()) {
                 registration = (IoRegistration) f.getNow();
-                batch = ((UserpollIoHandler) registration.attachment()).socketBatch();
+                registered((UserpollIoHandler) registration.attachment());
                 if (isActive()) {
                     arm();
                 }
@@ -164,14 +150,15 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
         return UserpollIoOps.ARM_STREAM;
     }
 
-    /** Withdraws this channel's operations from the loop's batch and takes their buffers back. Loop thread only. */
-    void cancelBatchedIo() {
-        // only stream channels batch their I/O
+    /** The channel joined {@code handler}'s loop: a channel with socket I/O takes it from the loop's submitter. */
+    void registered(UserpollIoHandler handler) {
     }
 
-    /** As {@link #cancelBatchedIo()}, for a close: bytes already flushed are written first. Loop thread only. */
-    void closeBatchedIo() {
-        cancelBatchedIo();
+    /**
+     * Takes back the operations this channel has queued in its loop's batch, before its fd closes
+     * ({@code closing}: bytes already flushed are written first) or it leaves the loop. Loop thread only.
+     */
+    void withdrawIo(boolean closing) {
     }
 
     /** Asks the loop to serve this channel again next pass, without a kernel event. */
@@ -186,8 +173,7 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
     protected void doDeregister() throws Exception {
         IoRegistration reg = registration;
         if (reg != null) {
-            cancelBatchedIo();
-            batch = null;
+            withdrawIo(false);
             registration = null;
             armed = false;
             reg.cancel();
@@ -207,7 +193,7 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
         IoRegistration reg = registration;
         if (reg != null && eventLoop().inEventLoop()) {
             // Queued batched I/O becomes NOPs: nothing may reach this fd number once it is closed.
-            closeBatchedIo();
+            withdrawIo(true);
             if (armed) {
                 reg.submit(UserpollIoOps.DISARM);
                 armed = false;
@@ -233,10 +219,7 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
     protected void doBeginRead() throws Exception {
         AbstractUserpollUnsafe unsafe = (AbstractUserpollUnsafe) unsafe();
         unsafe.readPending = true;
-        // An edge that arrived while reading was off is still owed: serve it next pass.
-        if (readReady) {
-            scheduleRetry();
-        }
+        edge.readRequested(); // an edge that arrived while reading was off is still owed
     }
 
     /** Called by the config when autoRead is turned off. */
@@ -355,23 +338,6 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
         return directBuf;
     }
 
-    /** recv into buf; returns bytes read, -1 on EOF, 0 on EAGAIN (then the channel is no longer read-ready). */
-    protected final int doReadBytes(ByteBuf byteBuf) throws Exception {
-        int writerIndex = byteBuf.writerIndex();
-        int localReadAmount;
-        unsafe().recvBufAllocHandle().attemptedBytesRead(byteBuf.writableBytes());
-        if (byteBuf.hasMemoryAddress()) {
-            localReadAmount = socket.recvAddress(byteBuf.memoryAddress(), writerIndex, byteBuf.capacity());
-        } else {
-            ByteBuffer buf = byteBuf.internalNioBuffer(writerIndex, byteBuf.writableBytes());
-            localReadAmount = socket.recv(buf, buf.position(), buf.limit());
-        }
-        if (localReadAmount > 0) {
-            byteBuf.writerIndex(writerIndex + localReadAmount);
-        }
-        return localReadAmount;
-    }
-
     /** The IoHandle: what the loop calls with every edge (or a ready-list retry) for this channel. */
     abstract class AbstractUserpollUnsafe extends AbstractUnsafe implements UserpollIoHandle {
         boolean readPending;
@@ -390,31 +356,49 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
         public void handle(IoRegistration reg, IoEvent event) {
             int ev = ((UserpollIoEvent) event).events();
             // OUT (and ERR) first: it may complete or fail a pending connect before anything is read.
-            if ((ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0) {
-                writeReady = true;
-                if (connectPromise != null) {
-                    finishConnect();
-                } else if (!socket.isOutputShutdown()) {
-                    forceFlush();
-                }
-            } else if (ev == 0 && writeReady && connectPromise == null && !socket.isOutputShutdown()) {
-                forceFlush(); // served from the ready list: a flush stopped at writeSpinCount
+            if (EdgeState.isWriteEdge(ev)) {
+                edge.writeEdge();
+                outReady();
+            } else if (ev == 0) {
+                retryReady();
             }
-            if ((ev & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) != 0) {
-                readReady = true;
+            if (EdgeState.isHangup(ev)) {
+                edge.readHangup();
+            } else if (EdgeState.isReadEdge(ev)) {
+                edge.readEdge();
             }
-            if ((ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
-                rdHupReceived = true; // read on until EOF or an error, whatever the read sizes say
+            inReady(EdgeState.isHangup(ev));
+        }
+
+        /** An OUT edge: a pending connect completes (or fails), else what waits in the outbound buffer goes out. */
+        private void outReady() {
+            if (connectPromise != null) {
+                finishConnect();
+            } else if (!socket.isOutputShutdown()) {
+                forceFlush();
             }
-            if (readReady && isOpen()) {
-                // The peer closing its side is delivered whatever the read interest, as in Netty's epoll
-                // transport: read on to EOF so that the input shutdown (and any data before it) is seen.
-                boolean peerClosed = (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
-                if (readPending || config().isAutoRead() || peerClosed && isActive()) {
-                    readReady();
-                } else if (rdHupReceived && !isActive()) {
-                    shutdownInput(false);
-                }
+        }
+
+        /** Served from the ready list: a flush that stopped at writeSpinCount goes on (a read is owed below). */
+        private void retryReady() {
+            if (edge.isWritable() && connectPromise == null && !socket.isOutputShutdown()) {
+                forceFlush();
+            }
+        }
+
+        /**
+         * Reads what the read edge promises, when reading is wanted. The peer closing its side ({@code hangup}) is
+         * read whatever the read interest, as in Netty's epoll transport, so that the input shutdown (and any
+         * data before it) is seen.
+         */
+        private void inReady(boolean hangup) {
+            if (!edge.isReadable() || !isOpen()) {
+                return;
+            }
+            if (readPending || config().isAutoRead() || hangup && isActive()) {
+                readReady();
+            } else if (edge.isPeerClosed() && !isActive()) {
+                shutdownInput(false);
             }
         }
 
@@ -438,7 +422,7 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
         @Override
         protected final void flush0() {
             // Writable or not, we never ask the kernel: wait for the OUT edge when the last write saw EAGAIN.
-            if (writeReady) {
+            if (edge.isWritable()) {
                 super.flush0();
             }
         }
@@ -470,9 +454,8 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
                     return;
                 }
             }
-            if (allDataRead && !inputClosedSeenErrorOnRead) {
-                inputClosedSeenErrorOnRead = true;
-                readReady = false; // nothing more will ever arrive
+            if (allDataRead && !edge.isInputEnded()) {
+                edge.inputEnded();
                 pipeline().fireUserEventTriggered(ChannelInputShutdownReadComplete.INSTANCE);
             }
         }
@@ -548,7 +531,7 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
                 boolean wasActive = isActive();
                 if (!socket.finishConnect()) {
                     stillInProgress = true;
-                    writeReady = false;
+                    edge.writeBlocked();
                     return;
                 }
                 if (requestedRemoteAddress instanceof InetSocketAddress) {

@@ -1,8 +1,9 @@
 package dev.userpoll.transport;
 
-import dev.userpoll.transport.ring.IoUringSocketBatch;
+import dev.userpoll.transport.io.IoCompletion;
+import dev.userpoll.transport.io.SocketIo;
+import dev.userpoll.transport.io.Submitter;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFuture;
@@ -15,7 +16,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.FileRegion;
 import io.netty.channel.internal.ChannelUtils;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.IovArray;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannelUtil;
@@ -23,46 +23,41 @@ import io.netty.util.internal.StringUtil;
 
 import java.io.IOException;
 import java.net.SocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.WritableByteChannel;
 
 /**
- * A stream channel on edge-triggered readiness: reads until EAGAIN, EOF or a short read; writes
- * (gathering, or sendfile for {@link DefaultFileRegion}) until done or EAGAIN, then waits for the OUT
- * edge. A pass that stops at {@code maxMessagesPerRead} or {@code writeSpinCount} puts the channel on
- * the loop's ready list.
+ * A stream channel on edge-triggered readiness (DESIGN.md section 4): a read session reads until EAGAIN, EOF,
+ * a short read or {@code maxMessagesPerRead}; a flush writes (gathering, or sendfile for a
+ * {@link DefaultFileRegion}) until done or EAGAIN, then waits for the OUT edge. The rules are written once,
+ * here; the reads and writes themselves go through the loop's {@link SocketIo}, which performs them at once or
+ * queues them in the loop's batch and hands their results back to {@link StreamUnsafe}'s {@link IoCompletion}.
  */
 abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel implements DuplexChannel {
     private static final String EXPECTED_TYPES = " (expected: " + StringUtil.simpleClassName(ByteBuf.class) + ", "
             + StringUtil.simpleClassName(DefaultFileRegion.class) + ')';
-    /** A write that made no progress: the socket buffer is full, wait for the OUT edge. */
-    private static final int WRITE_STATUS_SNDBUF_FULL = Integer.MAX_VALUE;
+    /** A write queued in the loop's batch: the flush stops, the completion goes on. */
+    private static final int WRITE_STATUS_QUEUED = -1;
 
-    private WritableByteChannel byteChannel;
-
-    // Batched I/O (DESIGN.md 4b): at most one recv and one sendmsg of this channel in the loop's batch.
-    /** The buffer a queued recv fills; owned by the batch until its completion or a cancel. */
-    private ByteBuf batchedReadBuf;
-    /** Reads of this channel's allocator are not direct with an address: the batch cannot take them. */
-    private boolean batchedReadUnsupported;
-    private long sendAttempted;
-    private long sendMaxBytes;
-    /** A failed batched sendmsg, rethrown by the next doWrite so that Netty handles it as any write error. */
-    private IOException batchedWriteError;
+    /** This channel's reads and writes: at once until registered, then as the loop's submitter says. */
+    private SocketIo io;
     /**
-     * The outbound buffer a queued sendmsg points into, non-null from queueing until its completion has been
-     * accounted for (Netty detaches the buffer from the channel on close, so it is kept here).
+     * The outbound buffer a queued write points into, from queueing until its result is accounted for (Netty
+     * detaches the buffer from the channel when it closes or shuts its output down; the result still counts).
      */
-    private ChannelOutboundBuffer sendBuffer;
-    /** Inside {@link #withdrawBatchedIo}: completions account for what was done and start nothing new. */
-    private boolean withdrawingIo;
+    private ChannelOutboundBuffer queuedWriteFrom;
+    /**
+     * A queued write's bytes are being removed: a promise listener that flushes must not write the rest again
+     * (Netty's flush0 guards its own writes the same way; a completion arrives outside it).
+     */
+    private boolean removingWritten;
 
     AbstractUserpollStreamChannel(Channel parent, Socket socket, boolean active) {
         super(parent, socket, active);
+        io = Submitter.direct().open(this, socket, null);
     }
 
     AbstractUserpollStreamChannel(Channel parent, Socket socket, SocketAddress remote) {
         super(parent, socket, remote);
+        io = Submitter.direct().open(this, socket, null);
     }
 
     @Override
@@ -71,6 +66,11 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
     @Override
     protected AbstractUserpollUnsafe newUnsafe() {
         return new StreamUnsafe();
+    }
+
+    @Override
+    void registered(UserpollIoHandler handler) {
+        io = handler.submitter().open(this, socket, (StreamUnsafe) unsafe());
     }
 
     @Override
@@ -88,217 +88,73 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
 
     @Override
     protected void doWrite(ChannelOutboundBuffer in) throws Exception {
-        if (batch != null) {
-            IOException error = batchedWriteError;
-            if (error != null) {
-                batchedWriteError = null;
-                throw error;
-            }
-            if (sendBuffer != null) {
-                return; // its completion writes on, or waits for the OUT edge on EAGAIN
-            }
-            if ((continuingFlush || loopHandler().batchesWritesNow()) && queueBatchedWrite(in)) {
-                return;
-            }
+        if (queuedWriteFrom != null || removingWritten) {
+            return; // the queued write's completion writes on
         }
-        doWriteDirect(in);
+        // Only a write the loop submits before any other code runs may wait in the batch: one the loop continues
+        // itself, or a reply to a completion. Others (a task, channelActive, a connect) go out now, so that code
+        // which writes and then blocks the loop thread still sees its bytes leave.
+        write(in, continuingFlush || io.answersCompletion());
     }
 
-    /** The direct path: write system calls until done, EAGAIN or the spin count. */
-    private void doWriteDirect(ChannelOutboundBuffer in) throws Exception {
+    /** Writes until the buffer is empty, EAGAIN, the spin count or a write that joins the batch. */
+    private void write(ChannelOutboundBuffer in, boolean mayQueue) throws Exception {
         int writeSpinCount = config().getWriteSpinCount();
         do {
-            int msgCount = in.size();
-            if (msgCount > 1 && in.current() instanceof ByteBuf) {
-                writeSpinCount -= doWriteMultiple(in);
-            } else if (msgCount == 0) {
+            Object msg = in.current();
+            if (msg == null) {
                 return; // all written; still writable
-            } else {
-                writeSpinCount -= doWriteSingle(in);
             }
+            int status;
+            if (msg instanceof ByteBuf) {
+                status = writeBuffers(in, mayQueue);
+            } else if (msg instanceof DefaultFileRegion) {
+                status = writeDefaultFileRegion(in, (DefaultFileRegion) msg);
+            } else if (msg instanceof FileRegion) {
+                status = writeFileRegion(in, (FileRegion) msg);
+            } else {
+                throw new Error("unexpected message in the outbound buffer: " + StringUtil.simpleClassName(msg));
+            }
+            if (status == WRITE_STATUS_QUEUED) {
+                return;
+            }
+            writeSpinCount -= status;
         } while (writeSpinCount > 0);
 
         if (writeSpinCount == 0) {
-            // Spun out with data left and no EAGAIN seen: still writable, so come back next pass.
-            scheduleRetry();
+            edge.writeStoppedEarly(); // spun out with data left and no EAGAIN seen: still writable
         } else {
-            writeReady = false; // EAGAIN: the OUT edge will call us
+            edge.writeBlocked(); // EAGAIN: the OUT edge calls us
         }
     }
 
-    /**
-     * Queues one sendmsg over the flushed buffers into the loop's batch; false when the direct path must
-     * write (a file region first, or no room in the batch).
-     */
-    private boolean queueBatchedWrite(ChannelOutboundBuffer in) {
-        for (;;) {
-            Object msg = in.current();
-            if (msg == null) {
-                return true; // nothing flushed
-            }
-            if (!(msg instanceof ByteBuf)) {
-                return false; // file regions keep sendfile(2)
-            }
-            if (((ByteBuf) msg).isReadable()) {
-                break;
-            }
-            in.remove(); // as the direct path does with an empty buffer
-        }
+    /** One gathering write of the flushed buffers, at most {@code maxBytesPerGatheringWrite} after the first. */
+    private int writeBuffers(ChannelOutboundBuffer in, boolean mayQueue) throws Exception {
         long maxBytes = config().getMaxBytesPerGatheringWrite();
-        IoUringSocketBatch b = batch;
-        try {
-            in.forEachFlushedMessage(loopHandler().batchIovCollector().start(maxBytes));
-        } catch (Exception e) {
-            b.discardIov();
-            return false;
-        }
-        long attempted = b.iovBytes();
-        if (!b.queueSendmsg(socket.intValue(), (StreamUnsafe) unsafe())) {
-            return false;
-        }
-        sendBuffer = in;
-        sendAttempted = attempted;
-        sendMaxBytes = maxBytes;
-        return true;
-    }
-
-    /** The batched sendmsg of this channel completed: account for it exactly as the direct path would. */
-    private void batchedWriteCompleted(int res) {
-        // The buffer the send was queued from: during a close or output shutdown Netty has already detached it.
-        ChannelOutboundBuffer in = sendBuffer;
-        if (in == null) {
-            return;
-        }
-        if (res > 0) {
-            adjustMaxBytesPerGatheringWrite(sendAttempted, res, sendMaxBytes);
-            // Still "queued" while the buffers go: a promise listener that flushes must not send them again.
-            in.removeBytes(res);
-            sendBuffer = null;
-            if (withdrawingIo) {
-                return; // the bytes went out before the close or shutdown; nothing more to write
-            }
-            if (res < sendAttempted) {
-                scheduleRetry(); // a short send: as the direct path, try again before waiting for an edge
-            } else if (!in.isEmpty()) {
-                ((StreamUnsafe) unsafe()).forceFlush(); // flushed while the send was queued: queue the next one
-            }
-            return;
-        }
-        sendBuffer = null;
-        if (withdrawingIo) {
-            return;
-        }
-        if (res == Errors.ERRNO_EAGAIN_NEGATIVE || res == Errors.ERRNO_EWOULDBLOCK_NEGATIVE) {
-            writeReady = false; // the socket buffer is full: the OUT edge calls us
-            return;
-        }
-        try {
-            Errors.ioResult("sendmsg", res);
-            batchedWriteError = Errors.newIOException("sendmsg", res);
-        } catch (IOException e) {
-            batchedWriteError = e;
-        }
-        ((StreamUnsafe) unsafe()).forceFlush(); // doWrite rethrows it inside Netty's flush0
-    }
-
-    /**
-     * Takes this channel's operations out of the loop's batch: those already completed are accounted for
-     * now (bytes sent count as sent; bytes received are dropped, the channel is going away), queued ones
-     * never run. A queued send is written now, directly, when {@code writeQueuedSend}: a close or output
-     * shutdown must not overtake bytes the direct path would already have handed to the kernel.
-     */
-    private void withdrawBatchedIo(boolean writeQueuedSend) {
-        IoUringSocketBatch b = batch;
-        if (b == null || batchedReadBuf == null && sendBuffer == null) {
-            return;
-        }
-        withdrawingIo = true;
-        try {
-            b.cancel((StreamUnsafe) unsafe());
-        } finally {
-            withdrawingIo = false;
-        }
-        ByteBuf buf = batchedReadBuf;
-        if (buf != null) {
-            batchedReadBuf = null;
-            buf.release();
-        }
-        ChannelOutboundBuffer in = sendBuffer;
-        if (in != null) {
-            sendBuffer = null;
-            if (writeQueuedSend) {
-                try {
-                    doWriteDirect(in);
-                } catch (Throwable ignore) {
-                    // the channel is closing or shutting its output: what was not written fails with it
-                }
-            }
-        }
-    }
-
-    @Override
-    void cancelBatchedIo() {
-        withdrawBatchedIo(false); // deregistration: a queued send is still in the outbound buffer
-    }
-
-    @Override
-    void closeBatchedIo() {
-        withdrawBatchedIo(true);
-    }
-
-    private int doWriteSingle(ChannelOutboundBuffer in) throws Exception {
-        Object msg = in.current();
-        if (msg instanceof ByteBuf) {
-            return writeBytes(in, (ByteBuf) msg);
-        }
-        if (msg instanceof DefaultFileRegion) {
-            return writeDefaultFileRegion(in, (DefaultFileRegion) msg);
-        }
-        if (msg instanceof FileRegion) {
-            return writeFileRegion(in, (FileRegion) msg);
-        }
-        throw new Error("unexpected message in the outbound buffer: " + StringUtil.simpleClassName(msg));
-    }
-
-    private int writeBytes(ChannelOutboundBuffer in, ByteBuf buf) throws Exception {
-        int readableBytes = buf.readableBytes();
-        if (readableBytes == 0) {
-            in.remove();
+        IovArray iov = loopHandler().cleanIovArray();
+        iov.maxBytes(maxBytes);
+        in.forEachFlushedMessage(iov);
+        if (iov.count() == 0) {
+            in.removeBytes(0); // only empty buffers were flushed
             return 0;
         }
-        int written;
-        if (buf.hasMemoryAddress()) {
-            written = socket.sendAddress(buf.memoryAddress(), buf.readerIndex(), buf.writerIndex());
-        } else if (buf.nioBufferCount() == 1) {
-            ByteBuffer nioBuf = buf.internalNioBuffer(buf.readerIndex(), readableBytes);
-            written = socket.send(nioBuf, nioBuf.position(), nioBuf.limit());
-        } else {
-            return doWriteMultiple(in); // a composite of direct parts: gather them, never merge on the heap
+        long attempted = iov.size();
+        long written = io.writev(iov, mayQueue);
+        if (written == SocketIo.QUEUED) {
+            queuedWriteFrom = in;
+            return WRITE_STATUS_QUEUED;
         }
-        if (written > 0) {
-            in.removeBytes(written);
-            return 1;
-        }
-        return WRITE_STATUS_SNDBUF_FULL;
+        return written(in, written, attempted, maxBytes);
     }
 
-    private int doWriteMultiple(ChannelOutboundBuffer in) throws Exception {
-        long maxBytesPerGatheringWrite = config().getMaxBytesPerGatheringWrite();
-        IovArray array = ((UserpollIoHandler) registration().attachment()).cleanIovArray();
-        array.maxBytes(maxBytesPerGatheringWrite);
-        in.forEachFlushedMessage(array);
-        if (array.count() >= 1) {
-            long expected = array.size();
-            long written = socket.writevAddresses(array.memoryAddress(0), array.count());
-            if (written > 0) {
-                adjustMaxBytesPerGatheringWrite(expected, written, maxBytesPerGatheringWrite);
-                in.removeBytes(written);
-                return 1;
-            }
-            return WRITE_STATUS_SNDBUF_FULL;
+    /** A gathering write's result, whichever way it reached the kernel: the write accounting. */
+    private int written(ChannelOutboundBuffer in, long written, long attempted, long maxBytes) {
+        if (written <= 0) {
+            return ChannelUtils.WRITE_STATUS_SNDBUF_FULL;
         }
-        in.removeBytes(0); // only empty buffers were flushed
-        return 0;
+        adjustMaxBytesPerGatheringWrite(attempted, written, maxBytes);
+        in.removeBytes(written);
+        return 1;
     }
 
     /** Grows or shrinks the gathering-write limit towards what the socket takes in one call. */
@@ -314,32 +170,11 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
     }
 
     private int writeDefaultFileRegion(ChannelOutboundBuffer in, DefaultFileRegion region) throws Exception {
-        long offset = region.transferred();
-        long regionCount = region.count();
-        if (offset >= regionCount) {
-            in.remove();
-            return 0;
-        }
-        long flushed = ((UserpollSocket) socket).sendFile(region, region.position(), offset, regionCount - offset);
-        if (flushed > 0) {
-            in.progress(flushed);
-            if (region.transferred() >= regionCount) {
-                in.remove();
-            }
-            return 1;
-        }
-        return WRITE_STATUS_SNDBUF_FULL;
-    }
-
-    private int writeFileRegion(ChannelOutboundBuffer in, FileRegion region) throws Exception {
         if (region.transferred() >= region.count()) {
             in.remove();
             return 0;
         }
-        if (byteChannel == null) {
-            byteChannel = new SocketByteChannel();
-        }
-        long flushed = region.transferTo(byteChannel, region.transferred());
+        long flushed = io.sendFile(region);
         if (flushed > 0) {
             in.progress(flushed);
             if (region.transferred() >= region.count()) {
@@ -347,41 +182,60 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
             }
             return 1;
         }
-        return WRITE_STATUS_SNDBUF_FULL;
+        return ChannelUtils.WRITE_STATUS_SNDBUF_FULL;
     }
 
-    /** What a generic {@link FileRegion} writes into: this channel's socket. */
-    private final class SocketByteChannel implements WritableByteChannel {
-        @Override
-        public int write(ByteBuffer src) throws IOException {
-            int position = src.position();
-            int written;
-            if (src.isDirect()) {
-                written = socket.send(src, position, src.limit());
-            } else {
-                ByteBuf direct = alloc().directBuffer(src.remaining());
-                try {
-                    direct.writeBytes(src.duplicate());
-                    ByteBuffer nio = direct.internalNioBuffer(direct.readerIndex(), direct.readableBytes());
-                    written = socket.send(nio, nio.position(), nio.limit());
-                } finally {
-                    direct.release();
-                }
-            }
-            if (written > 0) {
-                src.position(position + written);
-            }
-            return written;
+    private int writeFileRegion(ChannelOutboundBuffer in, FileRegion region) throws Exception {
+        if (region.transferred() >= region.count()) {
+            in.remove();
+            return 0;
         }
-
-        @Override
-        public boolean isOpen() {
-            return socket.isOpen();
+        long flushed = region.transferTo(io.byteChannel(), region.transferred());
+        if (flushed > 0) {
+            in.progress(flushed);
+            if (region.transferred() >= region.count()) {
+                in.remove();
+            }
+            return 1;
         }
+        return ChannelUtils.WRITE_STATUS_SNDBUF_FULL;
+    }
 
-        @Override
-        public void close() {
-            // the channel owns the socket
+    /** Removes what a queued write sent, guarded against a listener's flush writing the rest twice. */
+    private void removeWritten(ChannelOutboundBuffer in, long written, long attempted) {
+        removingWritten = true;
+        try {
+            written(in, written, attempted, config().getMaxBytesPerGatheringWrite());
+        } finally {
+            removingWritten = false;
+        }
+    }
+
+    @Override
+    void withdrawIo(boolean closing) {
+        ChannelOutboundBuffer in = queuedWriteFrom;
+        queuedWriteFrom = null;
+        long send;
+        try {
+            send = io.withdraw();
+        } catch (IOException e) {
+            send = SocketIo.NO_SEND; // the write failed; the close or shutdown fails what is left with it
+        }
+        if (!closing) {
+            io = Submitter.direct().open(this, socket, null); // until the next loop hands out its own
+        }
+        if (in == null) {
+            return;
+        }
+        if (send > 0) {
+            removeWritten(in, send, send); // the bytes went out before the close, shutdown or deregistration
+        } else if (send == SocketIo.SEND_UNSENT && closing) {
+            // A close or output shutdown must not overtake bytes the direct path would already have written.
+            try {
+                write(in, false);
+            } catch (Throwable ignore) {
+                // the channel is closing or shutting its output: what was not written fails with it
+            }
         }
     }
 
@@ -483,192 +337,153 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
 
     @Override
     protected void doShutdownOutput() throws Exception {
-        boolean readQueued = batchedReadBuf != null;
-        withdrawBatchedIo(true); // Netty releases the flushed buffers next: no queued send may still point at them
+        boolean readQueued = io.isRecvQueued();
+        withdrawIo(true); // Netty releases the flushed buffers next: no queued write may still point at them
         socket.shutdown(false, true);
         if (readQueued) {
-            scheduleRetry(); // the input is still open: read again next pass
+            edge.readStoppedEarly(); // the input is still open and its queued read was dropped: read again
         }
     }
 
-    final class StreamUnsafe extends AbstractUserpollUnsafe implements IoUringSocketBatch.Completion {
+    /** Reads and writes of a stream socket, and the one entry point for the results of queued ones. */
+    final class StreamUnsafe extends AbstractUserpollUnsafe implements IoCompletion {
         @Override
         void readReady() {
             ChannelConfig config = config();
-            if (shouldBreakReading(config)) {
-                return;
+            if (shouldBreakReading(config) || io.isRecvQueued()) {
+                return; // closed or input shut; or a session is under way and its queued read carries it on
             }
-            if (batch != null && !batchedReadUnsupported && queueBatchedRead(config)) {
-                return;
-            }
+            recvBufAllocHandle().reset(config);
+            readOn(config);
+        }
+
+        /** Reads until the session ends here, or a read joins the batch and its completion carries the session on. */
+        private void readOn(ChannelConfig config) {
             UserpollRecvByteAllocatorHandle allocHandle = recvBufAllocHandle();
-            ChannelPipeline pipeline = pipeline();
-            ByteBufAllocator allocator = config.getAllocator();
-            allocHandle.reset(config);
-
-            ByteBuf byteBuf = null;
-            boolean allDataRead = false;
+            ByteBuf buf = null;
             try {
+                int res;
                 do {
-                    byteBuf = allocHandle.allocate(allocator);
-                    allocHandle.lastBytesRead(doReadBytes(byteBuf));
-                    if (allocHandle.lastBytesRead() <= 0) {
-                        byteBuf.release();
-                        byteBuf = null;
-                        readReady = false; // EAGAIN or EOF: this edge is used up
-                        allDataRead = allocHandle.lastBytesRead() < 0;
-                        if (allDataRead) {
-                            readPending = false;
-                        }
-                        break;
+                    buf = allocHandle.allocate(config.getAllocator());
+                    allocHandle.attemptedBytesRead(buf.writableBytes());
+                    res = io.recv(buf);
+                    if (res == SocketIo.QUEUED) {
+                        return;
                     }
-                    allocHandle.incMessagesRead(1);
-                    readPending = false;
-                    pipeline.fireChannelRead(byteBuf);
-                    byteBuf = null;
-                    if (shouldBreakReading(config)) {
-                        break; // closed or input shut down by a handler: the fd may be reused already
+                    ByteBuf read = buf;
+                    buf = null;
+                    if (!readCompleted(read, res, config)) {
+                        return;
                     }
-                    if (!rdHupReceived && !allocHandle.maybeMoreDataToRead()) {
-                        readReady = false; // a short stream read drained the socket (man 7 epoll)
-                        break;
-                    }
-                } while (allocHandle.continueReading());
-                endReadSession(allocHandle, pipeline, allDataRead);
+                } while (true);
             } catch (Throwable t) {
-                handleReadException(pipeline, byteBuf, t, allDataRead, allocHandle);
-            } finally {
-                retryIfStoppedEarly(config);
-            }
-        }
-
-        private void endReadSession(UserpollRecvByteAllocatorHandle allocHandle, ChannelPipeline pipeline,
-                                    boolean allDataRead) {
-            allocHandle.readComplete();
-            pipeline.fireChannelReadComplete();
-            if (allDataRead) {
-                shutdownInput(true);
-            }
-        }
-
-        /** A session stopped by the allocator's limit before EAGAIN: serve it again next pass (fairness). */
-        private void retryIfStoppedEarly(ChannelConfig config) {
-            if (batchedReadBuf == null && readReady && isOpen() && !shouldStopReading(config)
-                    && !shouldBreakReading(config)) {
-                scheduleRetry();
+                readFailed(buf, t, config);
             }
         }
 
         /**
-         * Starts a read session in the loop's batch: one recv per batch, the next one queued by its completion
-         * while the allocator says go on, so a session reads what the direct loop reads, with one
-         * channelReadComplete at its end. False when the direct path must read.
+         * One read's result, whichever way it reached the kernel: the read-session rules (DESIGN.md section 4).
+         * Returns whether the session reads on; when it does not, the session has ended.
          */
-        private boolean queueBatchedRead(ChannelConfig config) {
-            if (batchedReadBuf != null) {
-                return true; // a session is under way; its completions decide what comes next
-            }
-            recvBufAllocHandle().reset(config);
-            return queueBatchedRecv(config);
-        }
-
-        private boolean queueBatchedRecv(ChannelConfig config) {
+        private boolean readCompleted(ByteBuf buf, int res, ChannelConfig config) {
             UserpollRecvByteAllocatorHandle allocHandle = recvBufAllocHandle();
-            ByteBuf byteBuf = allocHandle.allocate(config.getAllocator());
-            if (!byteBuf.hasMemoryAddress()) {
-                byteBuf.release();
-                batchedReadUnsupported = true; // a heap allocator: the kernel cannot write into it later
+            allocHandle.lastBytesRead(res);
+            if (res <= 0) {
+                buf.release();
+                edge.readDrained(); // EAGAIN or EOF: this edge is used up
+                boolean endOfStream = res < 0;
+                if (endOfStream) {
+                    readPending = false;
+                }
+                endReadSession(endOfStream, config);
                 return false;
             }
-            int writable = byteBuf.writableBytes();
-            allocHandle.attemptedBytesRead(writable);
-            if (!batch.queueRecv(socket.intValue(), byteBuf.memoryAddress() + byteBuf.writerIndex(), writable, this)) {
-                byteBuf.release();
-                return false; // the batch is full
+            allocHandle.incMessagesRead(1);
+            readPending = false;
+            pipeline().fireChannelRead(buf);
+            if (shouldBreakReading(config)) {
+                endReadSession(false, config); // closed or input shut down by a handler: the fd may be reused already
+                return false;
             }
-            batchedReadBuf = byteBuf;
+            if (!edge.isPeerClosed() && !allocHandle.maybeMoreDataToRead()) {
+                edge.readDrained(); // a short stream read drained the socket (man 7 epoll)
+                endReadSession(false, config);
+                return false;
+            }
+            if (!allocHandle.continueReading()) {
+                endReadSession(false, config);
+                return false;
+            }
             return true;
         }
 
-        /** The batched recv completed: one iteration of the direct read loop; the session ends as that loop does. */
-        @Override
-        public void recvCompleted(int res) {
-            ByteBuf byteBuf = batchedReadBuf;
-            batchedReadBuf = null;
-            if (byteBuf == null) {
-                return;
+        /** One channelReadComplete per session; a session stopped by the allocator's limit goes on next pass. */
+        private void endReadSession(boolean endOfStream, ChannelConfig config) {
+            recvBufAllocHandle().readComplete();
+            pipeline().fireChannelReadComplete();
+            if (endOfStream) {
+                shutdownInput(true);
             }
-            ChannelConfig config = config();
-            if (withdrawingIo || shouldBreakReading(config)) {
-                byteBuf.release(); // closing, or input shut down, since the recv was queued
-                return;
+            retryIfStillReadable(config);
+        }
+
+        private void retryIfStillReadable(ChannelConfig config) {
+            if (isOpen() && !shouldStopReading(config) && !shouldBreakReading(config) && !io.isRecvQueued()) {
+                edge.readStoppedEarly();
             }
-            UserpollRecvByteAllocatorHandle allocHandle = recvBufAllocHandle();
+        }
+
+        private void readFailed(ByteBuf buf, Throwable cause, ChannelConfig config) {
+            if (buf != null) {
+                buf.release(); // nothing was read into it: the read failed
+            }
+            recvBufAllocHandle().readComplete();
             ChannelPipeline pipeline = pipeline();
-            boolean allDataRead = false;
+            pipeline.fireChannelReadComplete();
+            pipeline.fireExceptionCaught(cause);
+            if (cause instanceof IOException || cause instanceof OutOfMemoryError) {
+                edge.readDrained();
+                shutdownInput(true);
+            }
+            retryIfStillReadable(config);
+        }
+
+        @Override
+        public void recvCompleted(ByteBuf buf, int res, IOException cause) {
+            ChannelConfig config = config();
+            if (shouldBreakReading(config)) {
+                buf.release(); // the input was shut since the read was queued
+                return;
+            }
+            if (cause != null) {
+                readFailed(buf, cause, config);
+                return;
+            }
             try {
-                int bytes = res > 0 ? res : res == 0 ? -1 : Errors.ioResult("recv", res);
-                if (bytes > 0) {
-                    byteBuf.writerIndex(byteBuf.writerIndex() + bytes);
+                if (readCompleted(buf, res, config)) {
+                    readOn(config);
                 }
-                allocHandle.lastBytesRead(bytes);
-                if (bytes <= 0) {
-                    byteBuf.release();
-                    byteBuf = null;
-                    readReady = false; // EAGAIN or EOF: this edge is used up
-                    allDataRead = bytes < 0;
-                    if (allDataRead) {
-                        readPending = false;
-                    }
-                } else {
-                    allocHandle.incMessagesRead(1);
-                    readPending = false;
-                    pipeline.fireChannelRead(byteBuf);
-                    byteBuf = null;
-                    // Closed or input shut down by a handler: the fd may be reused already, end the session.
-                    if (!shouldBreakReading(config)) {
-                        if (!rdHupReceived && !allocHandle.maybeMoreDataToRead()) {
-                            readReady = false; // a short stream read drained the socket (man 7 epoll)
-                        } else if (allocHandle.continueReading() && queueBatchedRecv(config)) {
-                            return; // the session goes on in the next batch
-                        }
-                    }
-                }
-                endReadSession(allocHandle, pipeline, allDataRead);
             } catch (Throwable t) {
-                handleReadException(pipeline, byteBuf, t, allDataRead, allocHandle);
-            } finally {
-                retryIfStoppedEarly(config); // not while the session goes on in the next batch
+                readFailed(null, t, config);
             }
         }
 
         @Override
-        public void sendCompleted(int res) {
-            batchedWriteCompleted(res);
+        public void sendCompleted(long written, long attempted, IOException cause) {
+            ChannelOutboundBuffer in = queuedWriteFrom;
+            queuedWriteFrom = null;
+            if (cause != null) {
+                handleWriteError(cause); // Netty's write-error path: the flushed writes fail, the channel closes
+            } else if (written == 0) {
+                edge.writeBlocked(); // EAGAIN: the OUT edge writes on
+            } else {
+                removeWritten(in, written, attempted);
+                forceFlush(); // what was flushed meanwhile, or the rest of a short write
+            }
         }
 
         private boolean shouldBreakReading(ChannelConfig config) {
-            return !isOpen() || socket.isInputShutdown()
-                    && (inputClosedSeenErrorOnRead || !isAllowHalfClosure(config));
-        }
-
-        private void handleReadException(ChannelPipeline pipeline, ByteBuf byteBuf, Throwable cause,
-                                         boolean allDataRead, UserpollRecvByteAllocatorHandle allocHandle) {
-            if (byteBuf != null) {
-                if (byteBuf.isReadable()) {
-                    readPending = false;
-                    pipeline.fireChannelRead(byteBuf);
-                } else {
-                    byteBuf.release();
-                }
-            }
-            allocHandle.readComplete();
-            pipeline.fireChannelReadComplete();
-            pipeline.fireExceptionCaught(cause);
-            if (allDataRead || cause instanceof IOException || cause instanceof OutOfMemoryError) {
-                readReady = false;
-                shutdownInput(true);
-            }
+            return !isOpen() || socket.isInputShutdown() && (edge.isInputEnded() || !isAllowHalfClosure(config));
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.userpoll.transport;
 
+import dev.userpoll.transport.io.Submitter;
 import dev.userpoll.transport.ring.IoUringSocketBatch;
 import dev.userpoll.transport.ring.ReadyHandler;
 import dev.userpoll.transport.ring.RingSource;
@@ -19,7 +20,9 @@ import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Netty {@link IoHandler} that drains a kernel-written readiness ring. Each pass: drain every ready
@@ -50,12 +53,24 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
     private static final int PARK_WINDOW_MICROS =
             Math.max(0, SystemPropertyUtil.getInt(PARK_WINDOW_PROPERTY, 50));
 
+    /** Consecutive failed passes after which the ring source is given up (closed, its channels failed). */
+    static final int MAX_CONSECUTIVE_SOURCE_FAILURES = 3;
+    /** The first back-off after a failed pass; each further one doubles, up to {@link #MAX_BACKOFF_NANOS}. */
+    private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private final ThreadAwareExecutor executor;
     private final RingSource source;
     private final IdlePolicy idlePolicy;
-    /** The pass's socket I/O when batched (DESIGN.md 4b); null on the direct path. */
-    private final IoUringSocketBatch batch;
-    private final BatchIovCollector batchIov;
+    /** How this loop's channels do their socket I/O (DESIGN.md 4b). */
+    private final Submitter submitter;
+    private final IoSubmitter submitterKind;
+    /** Passes in a row that the source failed; 0 after a good pass. */
+    private int consecutiveFailures;
+    /** Why the ring source was given up, or null while it works. */
+    private volatile Throwable sourceFailure;
+    /** The loop's thread once it has run, so that a wakeup can reach a loop whose source was given up. */
+    private volatile Thread loopThread;
     /** AWAKE, SPINNING or PARKING: only PARKING makes {@link #wakeup()} enter the kernel. */
     private final AtomicInteger idleState = new AtomicInteger(AWAKE);
 
@@ -78,8 +93,8 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
         this.executor = executor;
         this.source = source;
         this.idlePolicy = idlePolicy;
-        this.batch = batch;
-        this.batchIov = batch == null ? null : new BatchIovCollector(batch);
+        this.submitter = batch == null ? Submitter.direct() : Submitter.batched(batch);
+        this.submitterKind = batch == null ? IoSubmitter.DIRECT : IoSubmitter.BATCHED;
     }
 
     /**
@@ -154,7 +169,8 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
             IoUringSocketBatch batch = null;
             if (submitter == IoSubmitter.BATCHED) {
                 try {
-                    batch = IoUringSocketBatch.open(BATCH_ENTRIES);
+                    // In the source's own io_uring where it has one: one ring, one enter per pass.
+                    batch = source.openSocketBatch(BATCH_ENTRIES, PARK_WINDOW_MICROS);
                 } catch (IOException e) {
                     source.close();
                     throw new UncheckedIOException("cannot open the batched I/O ring", e);
@@ -182,45 +198,89 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
 
     /** How this loop's channels do their reads and writes. */
     public IoSubmitter ioSubmitter() {
-        return batch == null ? IoSubmitter.DIRECT : IoSubmitter.BATCHED;
+        return submitterKind;
     }
 
+    /**
+     * One pass: park if there is nothing to do (the park hands what the last pass queued to the kernel: arms and,
+     * on the io_uring source, the batch's socket operations), else hand it over without waiting; drain the ring
+     * (readiness, and the batch's completions where the batch shares the ring); serve the ready list; let a batch
+     * with a ring of its own submit and deliver. A failing source backs the loop off and, failing on, is given up.
+     */
     @Override
     public int run(IoHandlerContext context) {
+        if (sourceFailure != null) {
+            return idleWithoutSource(context);
+        }
         handledThisPass = 0;
         try {
-            if (context.canBlock() && readyHead == null && (!hasQueuedIo() || canParkWithQueuedIo())
-                    && !source.hasReady()) {
+            if (context.canBlock() && readyHead == null && submitter.mayPark(source) && !source.hasReady()) {
                 idle(context);
-                if (batch != null) {
-                    // Sends submitted by the park: their completions are delivered once the loop is awake.
-                    handledThisPass += batch.deliverCompleted();
-                }
+            } else {
+                source.flush();
             }
             source.drain(this);
             serveReadyList();
-            if (batch != null) {
-                // The reads of this pass go with the writes its completions queued last time: one enter.
-                handledThisPass += batch.submitAndComplete();
-            }
+            handledThisPass += submitter.completePass();
+            consecutiveFailures = 0;
         } catch (Error e) {
             throw e;
         } catch (Throwable t) {
-            logger.warn("Unexpected exception in the userpoll event loop.", t);
+            sourceFailed(t);
         }
         return handledThisPass;
     }
 
-    private boolean hasQueuedIo() {
-        return batch != null && batch.queued() != 0;
+    /**
+     * A pass failed in the ring source (a corrupt ring, a refused system call): back off as Netty's loops do, so
+     * a source that keeps failing neither spins the loop nor floods the log; give it up after a few passes.
+     */
+    private void sourceFailed(Throwable t) {
+        consecutiveFailures++;
+        if (consecutiveFailures >= MAX_CONSECUTIVE_SOURCE_FAILURES) {
+            logger.error("The {} ring source failed {} passes in a row; closing it and every channel of this loop.",
+                    source.kind().configName(), consecutiveFailures, t);
+            giveUpSource(t);
+            return;
+        }
+        long backoff = Math.min(MAX_BACKOFF_NANOS, MIN_BACKOFF_NANOS << (consecutiveFailures - 1));
+        logger.warn("Unexpected exception in the userpoll event loop; backing off {} ms.",
+                TimeUnit.NANOSECONDS.toMillis(backoff), t);
+        LockSupport.parkNanos(backoff); // a wakeup cannot end it: the point is not to come straight back
     }
 
-    /**
-     * Whether the queued operations can go to the kernel in the enter that parks (DESIGN.md 4b): the source
-     * has an fd to poll, the kernel has min-wait, and the loop does not spin (a spinning loop sends first).
-     */
-    private boolean canParkWithQueuedIo() {
-        return PARK_WINDOW_MICROS > 0 && idlePolicy.spinNanos() == 0 && source.parkFd() >= 0 && batch.canPark();
+    /** Closes every registered channel (their fds with them) and the source; later registrations fail. */
+    private void giveUpSource(Throwable cause) {
+        loopThread = Thread.currentThread();
+        sourceFailure = cause;
+        closeRegisteredHandles();
+        try {
+            submitter.close();
+            source.close();
+        } catch (Throwable t) {
+            logger.debug("Failed to close the failed ring source", t);
+        }
+    }
+
+    /** After the source was given up the loop still runs tasks: sleep until the next one, a wakeup or a deadline. */
+    private int idleWithoutSource(IoHandlerContext context) {
+        loopThread = Thread.currentThread();
+        if (context.canBlock()) {
+            idleState.set(PARKING);
+            try {
+                if (context.canBlock()) {
+                    long deadline = context.deadlineNanos();
+                    if (deadline == -1) {
+                        LockSupport.park(this);
+                    } else {
+                        LockSupport.parkNanos(this, Math.max(0, context.delayNanos(System.nanoTime())));
+                    }
+                }
+            } finally {
+                idleState.set(AWAKE);
+            }
+        }
+        return 0;
     }
 
     /** Spins (if the policy says so), then parks until an event, a wakeup or the next scheduled task. */
@@ -229,10 +289,12 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
         idleState.set(SPINNING);
         try {
             if (!context.canBlock()) {
+                source.flush();
                 return;
             }
             long spinNanos = idlePolicy.spinNanos();
             if (spinNanos > 0) {
+                source.flush(); // what the last pass queued must be in the kernel before we watch for its events
                 long spinDeadline = System.nanoTime() + spinNanos;
                 do {
                     if (source.hasReady() || idleState.get() == AWAKE) {
@@ -244,27 +306,12 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
             // From here a wakeup must reach the kernel; a wakeup that came first makes the CAS fail.
             if (idleState.compareAndSet(SPINNING, PARKING) && !source.hasReady()) {
                 long timeout = context.deadlineNanos() == -1 ? -1 : Math.max(0, context.delayNanos(System.nanoTime()));
-                if (hasQueuedIo()) {
-                    parkWithQueuedIo(timeout);
-                } else {
-                    source.park(timeout);
-                }
+                source.park(timeout);
+            } else {
+                source.flush();
             }
         } finally {
             idleState.set(AWAKE);
-        }
-    }
-
-    /** One enter submits the queued sends and sleeps until the source's fd polls readable (or the window ends). */
-    private void parkWithQueuedIo(long timeoutNanos) {
-        try {
-            if (source.beginExternalPark() && timeoutNanos != 0) {
-                batch.submitAndPark(source.parkFd(), timeoutNanos, PARK_WINDOW_MICROS);
-            } else {
-                batch.submit(); // a wakeup or an event is pending: do not sleep
-            }
-        } finally {
-            source.endExternalPark();
         }
     }
 
@@ -375,6 +422,11 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
         if (destroyed) {
             throw new IllegalStateException("event loop is shut down");
         }
+        Throwable failure = sourceFailure;
+        if (failure != null) {
+            throw new IllegalStateException("this event loop's " + source.kind().configName()
+                    + " ring source failed and was closed", failure);
+        }
         int slot = freeCount > 0 ? freeSlots[--freeCount] : newSlot();
         long token = ((long) generations[slot] << 32) | slot;
         UserpollIoRegistration reg = new UserpollIoRegistration(this, (UserpollIoHandle) handle, token);
@@ -393,24 +445,19 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
         return slotLimit++;
     }
 
-    /** The batch this loop's channels queue their reads and writes in; null on the direct path. */
+    /** How this loop's channels reach the kernel. Loop thread only. */
+    Submitter submitter() {
+        return submitter;
+    }
+
+    /** Whether this loop's park submits queued socket operations with it (tests). */
+    boolean parksWithQueuedIo() {
+        return source.canParkWithQueuedIo();
+    }
+
+    /** The batch this loop's channels queue their reads and writes in; null on the direct path (tests). */
     IoUringSocketBatch socketBatch() {
-        return batch;
-    }
-
-    /**
-     * Whether a write may join the batch now: only while the batch delivers completions, that is a reply
-     * written from channelRead/channelReadComplete of a batched read or a write continued by a batched send.
-     * Every other write (channelActive, a task, a connect) goes out directly, as on the direct path, so code
-     * that writes and then blocks the loop thread waiting for the peer still sees its bytes leave.
-     */
-    boolean batchesWritesNow() {
-        return batch != null && batch.isDelivering();
-    }
-
-    /** Fills the iovecs of a batched sendmsg. Loop thread only. */
-    BatchIovCollector batchIovCollector() {
-        return batchIov;
+        return submitter.batch();
     }
 
     /** The loop's shared iov array, emptied for the caller. Loop thread only. */
@@ -425,7 +472,11 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
         // only a parking loop costs a kernel wakeup, at most one per idle period.
         if (idleState.get() != AWAKE && !executor.isExecutorThread(Thread.currentThread())
                 && idleState.getAndSet(AWAKE) == PARKING) {
-            source.wakeup();
+            if (sourceFailure == null) {
+                source.wakeup();
+            } else {
+                LockSupport.unpark(loopThread);
+            }
         }
     }
 
@@ -436,6 +487,10 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
 
     @Override
     public void prepareToDestroy() {
+        closeRegisteredHandles();
+    }
+
+    private void closeRegisteredHandles() {
         for (int i = 0; i < slotLimit; i++) {
             UserpollIoRegistration reg = slots[i];
             if (reg != null) {
@@ -452,18 +507,18 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
     public void destroy() {
         // Netty skips prepareToDestroy() when the shutdown starts between its check and confirmShutdown()
         // (quiet period 0): close what is still registered here, so no channel's fd outlives the loop.
-        prepareToDestroy();
+        closeRegisteredHandles();
         destroyed = true;
-        for (int i = 0; i < slotLimit; i++) {
-            UserpollIoRegistration reg = slots[i];
-            if (reg != null) {
-                disarm(reg);
+        if (sourceFailure == null) {
+            for (int i = 0; i < slotLimit; i++) {
+                UserpollIoRegistration reg = slots[i];
+                if (reg != null) {
+                    disarm(reg);
+                }
             }
+            submitter.close(); // every channel was closed above, which withdrew its queued operations
+            source.close();
         }
-        if (batch != null) {
-            batch.close(); // every channel was closed above, which withdrew its queued operations
-        }
-        source.close();
         iovArray.release();
     }
 }

@@ -34,7 +34,7 @@ final class UserpollRecvByteAllocatorHandle extends RecvByteBufAllocator.Delegat
 
     @Override
     public boolean continueReading(UncheckedBooleanSupplier maybeMoreDataSupplier) {
-        return channel.rdHupReceived
+        return channel.edge.isPeerClosed()
                 || ((RecvByteBufAllocator.ExtendedHandle) delegate()).continueReading(maybeMoreDataSupplier);
     }
 

@@ -102,8 +102,7 @@ public final class UserpollServerSocketChannel extends AbstractUserpollChannel i
         loop.schedule(() -> {
             acceptRetryScheduled = false;
             if (isOpen()) {
-                readReady = true; // the backlog may still hold connections: no new edge will say so
-                scheduleRetry();
+                edge.assumeReadable(); // the backlog may still hold connections: no new edge will say so
             }
         }, acceptRetryNanos, TimeUnit.NANOSECONDS);
     }
@@ -129,7 +128,7 @@ public final class UserpollServerSocketChannel extends AbstractUserpollChannel i
                 do {
                     int fd = socket.accept(acceptedAddress);
                     if (fd == -1) {
-                        readReady = false; // EAGAIN: backlog empty
+                        edge.readDrained(); // EAGAIN: backlog empty
                         allocHandle.lastBytesRead(-1);
                         break;
                     }
@@ -146,13 +145,13 @@ public final class UserpollServerSocketChannel extends AbstractUserpollChannel i
             pipeline.fireChannelReadComplete();
             if (exception != null) {
                 if (isOutOfFds(exception)) {
-                    readReady = false;
+                    edge.readDrained();
                     scheduleAcceptRetry();
                 }
                 pipeline.fireExceptionCaught(exception);
             }
-            if (readReady && isOpen() && !shouldStopReading(config)) {
-                scheduleRetry(); // stopped at maxMessagesPerRead with connections left
+            if (isOpen() && !shouldStopReading(config)) {
+                edge.readStoppedEarly(); // stopped at maxMessagesPerRead with connections left
             }
         }
 

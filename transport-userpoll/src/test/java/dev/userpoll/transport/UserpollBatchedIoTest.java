@@ -154,8 +154,9 @@ class UserpollBatchedIoTest {
                 return h;
             });
             listener = EchoHarness.startEchoServer(group, sb -> sb.childHandler(childHandler));
-            batch = ((UserpollIoHandler) handlers.get(0)).socketBatch();
-            if (!group.next().submit(batch::canPark).get()) {
+            UserpollIoHandler handler = (UserpollIoHandler) handlers.get(0);
+            batch = handler.socketBatch();
+            if (!group.next().submit(handler::parksWithQueuedIo).get()) {
                 close();
                 assumeTrue(false, "the kernel lacks IORING_FEAT_MIN_TIMEOUT (Linux 6.12): replies are submitted"
                         + " before the loop parks, not in the same call");

@@ -6,7 +6,8 @@ import java.util.Arrays;
  * The fd-indexed registration table a source keeps so that it never delivers an event for a
  * registration that has ended: the kernel's data word is {@code seq << 32 | fd}, and an event counts
  * only while the fd's current sequence matches (epoll(7), "event cache": closes and fd reuse in
- * the middle of a batch). Loop thread only; grows with the highest fd, never allocates per event.
+ * the middle of a batch). The data word is a {@link UserData} registration word. Loop thread only; grows with the
+ * highest fd, never allocates per event.
  */
 final class FdRegistrations {
     private long[] tokens = new long[256];
@@ -29,7 +30,9 @@ final class FdRegistrations {
         if (live[fd]) {
             throw new IllegalStateException("fd " + fd + " is already registered");
         }
-        int seq = nextSeq++;
+        int seq = nextSeq;
+        // The sequence number lives in 30 bits of the data word (the kind bits above it stay 0); 0 is skipped.
+        nextSeq = (nextSeq + 1) & UserData.REGISTRATION_SEQ_MASK;
         if (nextSeq == 0) {
             nextSeq = 1;
         }
@@ -56,8 +59,11 @@ final class FdRegistrations {
 
     /** Whether the data word belongs to a registration that is still current. */
     boolean isCurrent(long data) {
+        if (!UserData.isRegistration(data)) {
+            return false;
+        }
         int fd = fdOf(data);
-        return fd >= 0 && fd < live.length && live[fd] && seqs[fd] == (int) (data >>> 32);
+        return fd >= 0 && fd < live.length && live[fd] && seqs[fd] == UserData.registrationSeq(data);
     }
 
     /** The caller's token for a current data word. */
@@ -70,10 +76,10 @@ final class FdRegistrations {
     }
 
     static int fdOf(long data) {
-        return (int) data;
+        return UserData.fd(data);
     }
 
     static long dataWord(int fd, int seq) {
-        return ((long) seq << 32) | (fd & 0xFFFFFFFFL);
+        return UserData.registration(fd, seq);
     }
 }

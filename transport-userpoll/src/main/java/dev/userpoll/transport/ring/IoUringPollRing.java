@@ -17,6 +17,9 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * an ended registration or of a reused fd number are dropped. A CQE without {@code IORING_CQE_F_MORE}
  * means the kernel ended the arm (for example when the CQ ring was full): a current registration is
  * armed again with the same data word. {@link #wakeup()} writes an eventfd armed the same way.
+ * <p>With batched I/O the loop's recvs and sendmsgs go into this same ring ({@link #openSocketBatch}): every
+ * {@code io_uring_enter} of a pass (the park, or a flush when the loop will not park) submits them with the
+ * poll arms, and {@link #drain} routes their completions to the batch. One ring, one enter per pass.
  */
 public final class IoUringPollRing implements RingSource {
     /**
@@ -41,15 +44,12 @@ public final class IoUringPollRing implements RingSource {
      */
     private static final String SPINNING_SETUP_FLAGS = "coop,taskrun";
 
-    /** user_data of POLL_REMOVE requests; a data word never has fd -1 in its low half. */
-    private static final long REMOVE_DATA = -1L;
-    /** user_data of the wakeup eventfd's arm; fd -2 in the low half, never a data word. */
-    private static final long WAKEUP_DATA = -2L;
     /** Wakeup completions between two reads of the eventfd (its counter only needs to stay bounded). */
     private static final int WAKEUP_READ_INTERVAL = 1024;
     /** Flag checks per drain: each may flush at most a CQ ring's worth of overflowed completions. */
     private static final int MAX_FLUSHES_PER_DRAIN = 8;
-    private static final int MAX_SQ_ENTRIES = 256;
+    /** The SQ carries the poll arms and, with batched I/O, half of it the pass's socket operations. */
+    private static final int MAX_SQ_ENTRIES = 512;
 
     private static final int WAKEUP_IDLE = 0;
     private static final int WAKEUP_WRITTEN = 1;
@@ -69,7 +69,15 @@ public final class IoUringPollRing implements RingSource {
     /** Poll events of each registered fd, indexed by fd, for re-arming. */
     private int[] interest = new int[256];
 
+    /** The loop's batched socket I/O in this ring, or null. */
+    private IoUringSocketBatch batch;
+    /** How long a park that submits queued sends may hold their completions back (µs); 0: no such park. */
+    private int parkWindowMicros;
+    private final boolean spinning;
+    private final boolean minWait;
     private boolean draining;
+    /** Arms queued by handlers during a drain, submitted together at its end. */
+    private int armsQueuedInDrain;
     private boolean closed;
     private long armCount;
     private int wakeupCompletions;
@@ -90,10 +98,14 @@ public final class IoUringPollRing implements RingSource {
      * default {@value #SPINNING_SETUP_FLAGS} when the loop spins on the ring, else {@value #DEFAULT_SETUP_FLAGS}).
      */
     public IoUringPollRing(int ringSize, boolean spinning) throws IOException {
-        this(sqEntriesFor(ringSize), cqEntriesFor(ringSize), configuredSetupFlags(spinning));
+        this(sqEntriesFor(ringSize), cqEntriesFor(ringSize), configuredSetupFlags(spinning), spinning);
     }
 
     IoUringPollRing(int sqEntries, int cqEntries, int setupFlags) throws IOException {
+        this(sqEntries, cqEntries, setupFlags, false);
+    }
+
+    private IoUringPollRing(int sqEntries, int cqEntries, int setupFlags, boolean spinning) throws IOException {
         IoUringRing r = IoUringRing.open("io_uring", sqEntries, cqEntries, setupFlags);
         int efd = -1;
         try {
@@ -108,6 +120,8 @@ public final class IoUringPollRing implements RingSource {
         }
         ring = r;
         layout = r.layout;
+        this.spinning = spinning;
+        minWait = layout.hasFeature(Native.IORING_FEAT_MIN_TIMEOUT);
         wakeupFd = efd;
         pollAddOp = Native.IORING_OP_POLL_ADD;
         pollRemoveOp = Native.IORING_OP_POLL_REMOVE;
@@ -115,7 +129,7 @@ public final class IoUringPollRing implements RingSource {
                 | ((layout.setupFlags & Native.IORING_SETUP_TASKRUN_FLAG) != 0 ? Native.IORING_SQ_TASKRUN : 0);
         try {
             armWakeup();
-            Errno.check("io_uring_enter", ring.submit());
+            Errno.check("io_uring_enter", submitPending());
         } catch (IOException e) {
             close();
             throw e;
@@ -127,7 +141,7 @@ public final class IoUringPollRing implements RingSource {
      * checks {@code IORING_FEAT_EXT_ARG}, and proves multishot poll (Linux 5.13) works by waking it.
      */
     static Throwable probe() {
-        try (IoUringPollRing ring = new IoUringPollRing(2, 4, configuredSetupFlags(true))) {
+        try (IoUringPollRing ring = new IoUringPollRing(2, 4, configuredSetupFlags(true), true)) {
             ring.wakeup();
             long deadline = System.nanoTime() + 1_000_000_000L;
             while (!ring.wakeupMultishotSeen && ring.wakeupCompletions == 0 && System.nanoTime() < deadline) {
@@ -163,8 +177,10 @@ public final class IoUringPollRing implements RingSource {
             throw new IOException("io_uring submission queue is full and could not be submitted (fd " + fd + ')');
         }
         // Inside drain() the registrations of a whole batch go to the kernel in one io_uring_enter at its end.
-        if (!draining) {
-            Errno.check("io_uring_enter", ring.submit());
+        if (draining) {
+            armsQueuedInDrain++;
+        } else {
+            Errno.check("io_uring_enter", submitPending());
         }
     }
 
@@ -177,10 +193,10 @@ public final class IoUringPollRing implements RingSource {
         }
         // From here on the table drops every completion of this data word; the removal drops the arm's
         // file reference, so it goes to the kernel at once (the caller may close the fd next).
-        if (!ring.queueSqe(pollRemoveOp, -1, data, 0, 0, REMOVE_DATA)) {
+        if (!queueSqe(pollRemoveOp, -1, data, 0, 0, UserData.REMOVAL)) {
             throw new IOException("io_uring submission queue is full and could not be submitted (fd " + fd + ')');
         }
-        Errno.check("io_uring_enter", ring.submit());
+        Errno.check("io_uring_enter", submitPending());
     }
 
     @Override
@@ -207,9 +223,11 @@ public final class IoUringPollRing implements RingSource {
         } finally {
             draining = false;
         }
-        if (ring.sqPending() != 0) {
+        if (armsQueuedInDrain != 0) {
             // Registrations and re-arms queued during the batch; errors come back as CQEs or on the next submit.
-            ring.submit();
+            // Socket operations queued beside them go along (they would otherwise wait for the next pass's enter).
+            armsQueuedInDrain = 0;
+            submitPending();
         }
         return delivered;
     }
@@ -233,13 +251,16 @@ public final class IoUringPollRing implements RingSource {
     }
 
     private boolean complete(long data, int res, int flags, ReadyHandler handler) {
+        if (UserData.isOperation(data)) {
+            return batch != null && batch.complete(data, res);
+        }
         boolean more = (flags & Native.IORING_CQE_F_MORE) != 0;
-        if (data == WAKEUP_DATA) {
+        if (data == UserData.WAKEUP) {
             onWakeupCompletion(res, more);
             return false;
         }
         // POLL_REMOVE results and completions of ended registrations (or of a reused fd number) are dropped.
-        if (data == REMOVE_DATA || !registrations.isCurrent(data)) {
+        if (!registrations.isCurrent(data)) {
             return false;
         }
         int fd = FdRegistrations.fdOf(data);
@@ -250,9 +271,13 @@ public final class IoUringPollRing implements RingSource {
             events = Native.EPOLLERR;
         } else {
             events = res & interest[fd];
-            if (!more && !queuePollAdd(fd, interest[fd], data)) {
-                // Cannot happen while submit() works; report rather than silently lose the fd's readiness.
-                events |= Native.EPOLLERR;
+            if (!more) {
+                if (!queuePollAdd(fd, interest[fd], data)) {
+                    // Cannot happen while submit() works; report rather than silently lose the fd's readiness.
+                    events |= Native.EPOLLERR;
+                } else {
+                    armsQueuedInDrain++;
+                }
             }
         }
         if (events == 0) {
@@ -292,7 +317,10 @@ public final class IoUringPollRing implements RingSource {
 
     private boolean isDeliverable(int head) {
         long data = ring.cqeUserData(head);
-        if (data == WAKEUP_DATA || data == REMOVE_DATA || !registrations.isCurrent(data)) {
+        if (UserData.isOperation(data)) {
+            return batch != null && batch.isAwaited(data);
+        }
+        if (!registrations.isCurrent(data)) {
             return false;
         }
         int res = ring.cqeRes(head);
@@ -304,45 +332,61 @@ public final class IoUringPollRing implements RingSource {
         ensureOpen();
         if (WAKEUP_STATE.getAndSet(this, WAKEUP_IDLE) != WAKEUP_IDLE || timeoutNanos == 0
                 || ring.cqTail() != ring.cqHead()) {
-            if (ring.sqPending() != 0) {
-                Errno.check("io_uring_enter", ring.submit());
-            }
+            flush();
             return;
         }
         ring.publish();
-        int res = ring.enter(ring.sqPending(), 1, Native.IORING_ENTER_GETEVENTS,
-                timeoutNanos < 0 ? -1 : timeoutNanos);
+        int inline = batch == null ? 0 : batch.queued();
+        long timeout = timeoutNanos < 0 ? -1 : timeoutNanos;
+        int res;
+        if (inline == 0) {
+            res = ring.enter(ring.sqPending(), 1, Native.IORING_ENTER_GETEVENTS, timeout);
+        } else {
+            // The queued operations complete inline, during the submit: wait for one completion more than that
+            // (readiness or a wakeup). Their own completions are held back at most the window: after it the
+            // kernel returns with what is there. A deadline within the window bounds the hold by itself.
+            boolean deadlineFirst = timeout >= 0 && timeout <= parkWindowMicros * 1000L;
+            res = ring.enter(ring.sqPending(), inline + 1, Native.IORING_ENTER_GETEVENTS, timeout,
+                    deadlineFirst ? 0 : parkWindowMicros);
+        }
         // A wakeup() racing with the return counts for this park; one after this line ends the next park.
         wakeupState = WAKEUP_IDLE;
+        if (batch != null) {
+            batch.onSubmitted(inline != 0);
+        }
         if (res < 0 && res != -Native.ETIME && res != -Native.EINTR) {
             throw Errno.ioException("io_uring_enter", res);
         }
-        if (ring.sqPending() != 0) {
-            Errno.check("io_uring_enter", ring.submit());
+        flush();
+    }
+
+    /** Hands every SQE written so far (arms, and the batch's socket operations) to the kernel, without waiting. */
+    @Override
+    public void flush() throws IOException {
+        if (!closed && ring.sqPending() != 0) {
+            Errno.check("io_uring_enter", submitPending());
         }
     }
 
-    /** The ring's fd polls readable while its CQ holds completions, which a wakeup's eventfd arm also posts. */
+    /**
+     * A park may submit queued socket operations and hold their completions back for the window: only where the
+     * kernel bounds that hold (min-wait, Linux 6.12) and the loop does not spin (a spinning loop sends first).
+     */
     @Override
-    public int parkFd() {
-        return closed ? -1 : ring.fd;
+    public boolean canParkWithQueuedIo() {
+        return batch != null && minWait && parkWindowMicros > 0 && !spinning;
     }
 
+    /** The loop's batched socket I/O, in this ring: one ring and one enter per pass. */
     @Override
-    public boolean beginExternalPark() {
-        if (closed || WAKEUP_STATE.getAndSet(this, WAKEUP_IDLE) != WAKEUP_IDLE || ring.cqTail() != ring.cqHead()) {
-            return false;
+    public IoUringSocketBatch openSocketBatch(int entries, int parkWindowMicros) throws IOException {
+        if (batch != null) {
+            throw new IllegalStateException("this ring source already carries a socket batch");
         }
-        // Arms queued outside a drain must be in the kernel before the loop sleeps on their completions.
-        return ring.sqPending() == 0 || ring.submit() >= 0;
-    }
-
-    @Override
-    public void endExternalPark() {
-        // As after park(): a wakeup() racing with the return counts for this park; later ones end the next.
-        if (!closed) {
-            wakeupState = WAKEUP_IDLE;
-        }
+        // Half of the SQ, so that a pass's arms and re-arms still fit beside its socket operations.
+        batch = IoUringSocketBatch.shared(ring, Math.min(entries, ring.sqCapacity() / 2));
+        this.parkWindowMicros = Math.max(0, parkWindowMicros);
+        return batch;
     }
 
     @Override
@@ -360,6 +404,9 @@ public final class IoUringPollRing implements RingSource {
         }
         closed = true;
         wakeupState = WAKEUP_CLOSED;
+        if (batch != null) {
+            batch.close(); // its owners were closed first, which withdrew their operations
+        }
         // Closing the ring fd ends every arm in the kernel; the registered fds are the caller's.
         ring.close();
         Native.close(wakeupFd);
@@ -380,11 +427,32 @@ public final class IoUringPollRing implements RingSource {
     }
 
     private void armWakeup() {
-        ring.queueSqe(pollAddOp, wakeupFd, 0, Native.IORING_POLL_ADD_MULTI, Native.EPOLLIN, WAKEUP_DATA);
+        queueSqe(pollAddOp, wakeupFd, 0, Native.IORING_POLL_ADD_MULTI, Native.EPOLLIN, UserData.WAKEUP);
+    }
+
+    /** Writes and publishes one SQE; when the SQ is full, submits what is queued first. */
+    private boolean queueSqe(int opcode, int fd, long addr, int len, int opFlags, long userData) {
+        if (ring.sqPending() == ring.sqCapacity()) {
+            submitPending();
+        }
+        if (ring.writeSqe(opcode, fd, addr, len, opFlags, userData) < 0) {
+            return false;
+        }
+        ring.publish();
+        return true;
+    }
+
+    /** Every enter of this source goes through here, so the batch learns which of its operations are in flight. */
+    private int submitPending() {
+        int res = ring.submit();
+        if (batch != null) {
+            batch.onSubmitted();
+        }
+        return res;
     }
 
     private boolean queuePollAdd(int fd, int events, long data) {
-        if (!ring.queueSqe(pollAddOp, fd, 0, Native.IORING_POLL_ADD_MULTI, events, data)) {
+        if (!queueSqe(pollAddOp, fd, 0, Native.IORING_POLL_ADD_MULTI, events, data)) {
             return false;
         }
         armCount++;

@@ -83,7 +83,12 @@ final class IoUringRing implements AutoCloseable {
 
     /** SQEs written and not yet consumed by the kernel. */
     int sqPending() {
-        return sqTail - sqRing.getIntAcquire(layout.sqHead);
+        return sqTail - sqHead();
+    }
+
+    /** The kernel's SQ head (free-running): every SQE below it has been consumed. Acquire, as the kernel stores it with release. */
+    int sqHead() {
+        return sqRing.getIntAcquire(layout.sqHead);
     }
 
     /**
@@ -119,18 +124,6 @@ final class IoUringRing implements AutoCloseable {
     void publish() {
         // Release: the SQEs' fields are visible before the kernel can see the new tail.
         sqRing.putIntRelease(layout.sqTail, sqTail);
-    }
-
-    /** Writes and publishes one SQE; when the SQ is full, submits what is queued first. */
-    boolean queueSqe(int opcode, int fd, long addr, int len, int opFlags, long userData) {
-        if (sqPending() == sqCapacity) {
-            submit();
-        }
-        if (writeSqe(opcode, fd, addr, len, opFlags, userData) < 0) {
-            return false;
-        }
-        publish();
-        return true;
     }
 
     /**

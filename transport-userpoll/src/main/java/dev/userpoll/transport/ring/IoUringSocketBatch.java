@@ -1,37 +1,33 @@
 package dev.userpoll.transport.ring;
 
 import dev.userpoll.transport.internal.Native;
+import io.netty.channel.unix.IovArray;
+import io.netty.util.internal.PlatformDependent;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 
 import java.io.IOException;
-import java.util.Arrays;
 
 /**
- * The socket I/O of one loop pass, submitted to the kernel in one {@code io_uring_enter}: {@code recv}
- * and {@code sendmsg} with {@code MSG_DONTWAIT} on sockets the ring said are ready. Such an operation
- * completes inline, with data or {@code -EAGAIN} at once, so nothing is armed and nothing stays in flight
- * after {@link #submitAndComplete()} returns: buffers and fds are only ever referenced between a queue
- * call and the end of the next submit, both on the loop thread.
- * <p>Operations are written into the SQ as they are queued and published at submit; {@link #cancel}
- * turns the queued operations of a closing socket into NOPs, so a closed (and maybe reused) fd number is
- * never read or written. Completions are collected first and delivered after, in queue order, so a
- * completion handler may queue the operations of the next batch (for example the reply to what it read).
+ * A loop's batched socket I/O (DESIGN.md 4b): {@code recv} and {@code sendmsg} with {@code MSG_DONTWAIT} on
+ * sockets the ring said are ready, written into an io_uring's SQ as they are queued and handed to the kernel
+ * together. Such an operation completes inside the call that submits it, with data or {@code -EAGAIN} at once,
+ * so nothing stays armed in the kernel: a buffer or an fd is referenced only from its queue call until its
+ * completion is delivered.
+ * <p>Two homes: on the io_uring ring source the batch shares the source's ring ({@link #shared}): the source's
+ * park or flush submits the operations with everything else and its drain routes their completions here, so a
+ * pass costs one {@code io_uring_enter}. Elsewhere (epoll, userpoll) it has a small ring of its own
+ * ({@link #open}) and {@link #submitAndComplete()} submits, waits for and delivers the pass's operations.
+ * <p>Operations are numbered by a free-running sequence number, their {@link UserData} word; the table slot is
+ * that number modulo a table twice the SQ's size, so the operations one pass queues while the previous pass's
+ * are being delivered never share a slot. {@link #withdraw} takes a closing socket's operations back: queued ones
+ * become NOPs, so a closed (and maybe reused) fd number is never touched; a submitted one reports its result.
+ * Loop thread only.
  */
 public final class IoUringSocketBatch implements AutoCloseable {
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(IoUringSocketBatch.class);
-    /** Iovecs shared by the sendmsg operations of one batch. */
-    static final int IOV_ARENA_ENTRIES = 4096;
-    /** At most this many iovecs per sendmsg, as writev(2) allows. */
-    public static final int MAX_IOV_PER_SEND = 1024;
-    private static final int IOV_SIZE = 16;
-    private static final int RECV = 0;
-    private static final int SEND = 1;
-    private static final int MAX_ENTER_RETRIES = 100;
-    /** user_data of the park poll on a ring source's fd: its low half is never an operation's index. */
-    private static final long PARK_POLL_DATA = -1L;
 
-    /** What a queued operation reports to: the channel that queued it. */
+    /** What a queued operation reports to: the socket I/O of the channel that queued it. */
     public interface Completion {
         /** Bytes received, 0 at end of stream, or -errno ({@code -EAGAIN}: nothing to read). */
         void recvCompleted(int res);
@@ -40,77 +36,94 @@ public final class IoUringSocketBatch implements AutoCloseable {
         void sendCompleted(int res);
     }
 
+    /** {@link #withdraw}: the target had no send queued or submitted. */
+    public static final int NO_SEND = Integer.MIN_VALUE;
+    /** {@link #withdraw}: the target's send never reached the kernel. */
+    public static final int SEND_UNSENT = Integer.MIN_VALUE + 1;
+    /** {@link #withdraw}: the send was submitted, but its completion is not where it can be read yet. */
+    public static final int SEND_UNKNOWN = Integer.MIN_VALUE + 2;
+
+    /** Iovecs shared by the sendmsg operations of one submit. */
+    static final int IOV_ARENA_ENTRIES = 4096;
+    private static final int MAX_ENTER_RETRIES = 100;
+
+    private static final byte FREE = 0;
+    private static final byte QUEUED = 1;
+    private static final byte SUBMITTED = 2;
+    private static final byte RECV = 0;
+    private static final byte SEND = 1;
+
     private final IoUringRing ring;
+    private final boolean ownsRing;
     private final MappedMemory iovArena;
     private final MappedMemory msghdrs;
-    private final int msghdrSize;
-    private final int sendFlags;
-    private final int recvFlags;
+    private final int sendFlags = Native.MSG_DONTWAIT | Native.MSG_NOSIGNAL;
+    private final int recvFlags = Native.MSG_DONTWAIT;
+    /** Operations one submit may carry: the SQ's room (a shared ring keeps a quarter for its polls). */
     private final int capacity;
 
-    /** Tags user_data (high half) so a CQE of an abandoned earlier batch is never taken for this one's. */
-    private int batchSeq;
-    // The batch being queued: operation i has user_data (batchSeq, i) and sits at SQ index sqIndex[i].
-    private Completion[] targets;
-    private int[] kinds;
-    private int[] sqIndex;
+    // The operation table, indexed by seq & tableMask.
+    private final int tableMask;
+    private final Completion[] targets;
+    private final byte[] kinds;
+    private final byte[] states;
+    private final int[] seqs;
+    private final int[] sqIndex;
+    /** Sequence number of the next operation; the oldest queued one is {@link #firstQueuedSeq}. */
+    private int nextSeq;
+    private int firstQueuedSeq;
     private int queued;
+    /** Operations handed to the kernel whose completion was neither delivered nor withdrawn. */
+    private int inFlight;
     private int iovUsed;
-    /** Iovecs added for the sendmsg being built (from iovUsed on). */
-    private int iovPending;
-    private long iovPendingBytes;
 
-    // The batch being delivered, swapped with the queued one at submit.
-    private Completion[] doneTargets;
-    private int[] doneKinds;
-    private int[] doneResults;
-    private int doneCount;
-    private int delivering = -1;
-
-    /** IORING_FEAT_MIN_TIMEOUT: a park's wait can end a window after the submit (see submitAndPark). */
-    private final boolean minTimeout;
-    /** The oneshot park poll is in the kernel and has not completed: the next park reuses it. */
-    private boolean parkPollArmed;
-    /** The kernel refused the park poll once (the fd cannot be polled from io_uring): never park here again. */
-    private boolean parkPollRefused;
-
+    /** A completion handler is running (the caller answers a completion). */
+    private boolean delivering;
     private boolean closed;
     private long submits;
-    private long operations;
     private long parkingSubmits;
+    private long operations;
 
-    private IoUringSocketBatch(IoUringRing ring, MappedMemory iovArena, MappedMemory msghdrs) {
+    private IoUringSocketBatch(IoUringRing ring, boolean ownsRing, int capacity, MappedMemory iovArena,
+                               MappedMemory msghdrs, int tableSize) {
         this.ring = ring;
+        this.ownsRing = ownsRing;
+        this.capacity = capacity;
         this.iovArena = iovArena;
         this.msghdrs = msghdrs;
-        msghdrSize = align8(Native.SIZEOF_MSGHDR);
-        // One SQ entry stays free for the park poll.
-        capacity = ring.sqCapacity() - 1;
-        minTimeout = ring.layout.hasFeature(Native.IORING_FEAT_MIN_TIMEOUT);
-        sendFlags = Native.MSG_DONTWAIT | Native.MSG_NOSIGNAL;
-        recvFlags = Native.MSG_DONTWAIT;
-        targets = new Completion[capacity];
-        kinds = new int[capacity];
-        sqIndex = new int[capacity];
-        doneTargets = new Completion[capacity];
-        doneKinds = new int[capacity];
-        doneResults = new int[capacity];
+        tableMask = tableSize - 1;
+        targets = new Completion[tableSize];
+        kinds = new byte[tableSize];
+        states = new byte[tableSize];
+        seqs = new int[tableSize];
+        sqIndex = new int[tableSize];
     }
 
-    /** A batch of up to {@code entries} operations per submit (rounded to the kernel's power of two). */
+    /** A batch on a ring of its own, of up to {@code entries} operations per submit (the kernel's power of two). */
     public static IoUringSocketBatch open(int entries) throws IOException {
-        // The CQ has twice the SQ's room, and a batch never has more operations out than SQ entries.
+        // The CQ has twice the SQ's room, and a submit never has more operations out than SQ entries.
         IoUringRing ring = IoUringRing.open("batched socket I/O (io_uring)", entries, 2 * entries, 0);
-        MappedMemory arena = null;
         try {
-            arena = MappedMemory.allocate((long) IOV_ARENA_ENTRIES * IOV_SIZE);
-            MappedMemory headers = MappedMemory.allocate((long) ring.sqCapacity() * align8(Native.SIZEOF_MSGHDR));
-            return new IoUringSocketBatch(ring, arena, headers);
+            return create(ring, true, ring.sqCapacity());
         } catch (IOException | RuntimeException e) {
-            if (arena != null) {
-                arena.close();
-            }
             ring.close();
+            throw e;
+        }
+    }
+
+    /** A batch in the SQ of {@code ring}, which its owner submits and whose CQ its owner drains. */
+    static IoUringSocketBatch shared(IoUringRing ring, int capacity) throws IOException {
+        return create(ring, false, Math.min(capacity, ring.sqCapacity()));
+    }
+
+    private static IoUringSocketBatch create(IoUringRing ring, boolean ownsRing, int capacity) throws IOException {
+        int tableSize = Integer.highestOneBit(Math.max(2, capacity) * 2 - 1) * 2;
+        MappedMemory arena = MappedMemory.allocate((long) IOV_ARENA_ENTRIES * IovArray.IOV_SIZE);
+        try {
+            MappedMemory headers = MappedMemory.allocate((long) tableSize * MsgHdr.SIZE);
+            return new IoUringSocketBatch(ring, ownsRing, capacity, arena, headers, tableSize);
+        } catch (IOException | RuntimeException e) {
+            arena.close();
             throw e;
         }
     }
@@ -122,16 +135,16 @@ public final class IoUringSocketBatch implements AutoCloseable {
     public static Throwable unavailabilityCause() {
         int[] pair = new int[2];
         try (IoUringSocketBatch batch = open(8)) {
-            if (!batch.ring.layout.hasFeature(Native.IORING_FEAT_EXT_ARG)) {
+            IoUringRing ring = batch.ring;
+            if (!ring.layout.hasFeature(Native.IORING_FEAT_EXT_ARG)) {
                 return new UnsupportedOperationException("batched socket I/O is unavailable: the kernel lacks"
                         + " IORING_FEAT_EXT_ARG (Linux 5.11 or later)");
             }
             Errno.check("socketpair", Native.socketPair(pair));
-            batch.queueRecv(pair[0], batch.iovArena.address(), 8, null);
-            batch.ring.publish();
+            ring.writeSqe(Native.IORING_OP_RECV, pair[0], batch.iovArena.address(), 8, Native.MSG_DONTWAIT, 0);
+            ring.publish();
             // Bounded, unlike a real batch: on a kernel that arms a poll instead, the recv would never complete.
-            batch.ring.enter(1, 1, Native.IORING_ENTER_GETEVENTS, 1_000_000_000L);
-            IoUringRing ring = batch.ring;
+            ring.enter(1, 1, Native.IORING_ENTER_GETEVENTS, 1_000_000_000L);
             if (ring.cqTail() == ring.cqHead()) {
                 return new UnsupportedOperationException("batched socket I/O is unavailable: a MSG_DONTWAIT recv on"
                         + " an empty socket did not complete inline (this kernel arms a poll for it)");
@@ -152,287 +165,276 @@ public final class IoUringSocketBatch implements AutoCloseable {
         }
     }
 
+    /** Whether this batch shares the ring source's ring (its completions arrive through the source's drain). */
+    public boolean isShared() {
+        return !ownsRing;
+    }
+
     /** Queues a recv of up to {@code length} bytes into {@code address}; false when the batch is full. */
     public boolean queueRecv(int fd, long address, int length, Completion target) {
-        return queue(RECV, Native.IORING_OP_RECV, fd, address, length, recvFlags, target);
-    }
-
-    /** Iovecs the sendmsg being built may still add. */
-    public int iovRoom() {
-        return Math.min(MAX_IOV_PER_SEND - iovPending, IOV_ARENA_ENTRIES - iovUsed - iovPending);
-    }
-
-    /** Adds an iovec to the sendmsg being built; false when {@link #iovRoom()} is 0. */
-    public boolean addIov(long address, int length) {
-        if (iovRoom() == 0) {
-            return false;
-        }
-        int off = (iovUsed + iovPending) * IOV_SIZE;
-        iovArena.putLong(off, address);
-        iovArena.putLong(off + Long.BYTES, length);
-        iovPending++;
-        iovPendingBytes += length;
-        return true;
-    }
-
-    /** Iovecs added to the sendmsg being built. */
-    public int iovCount() {
-        return iovPending;
-    }
-
-    /** Bytes the iovecs added so far cover. */
-    public long iovBytes() {
-        return iovPendingBytes;
-    }
-
-    /** Forgets the iovecs added since the last queued sendmsg. */
-    public void discardIov() {
-        iovPending = 0;
-        iovPendingBytes = 0;
+        return queue(RECV, Native.IORING_OP_RECV, fd, address, length, recvFlags, target) >= 0;
     }
 
     /**
-     * Queues a sendmsg of the iovecs added since the last one; false (iovecs discarded) when the batch
-     * is full or no iovec was added.
+     * Queues a sendmsg of {@code iovCount} iovecs at {@code iovAddress} (a {@code struct iovec} array, copied
+     * now, so the caller may reuse it at once); false when the batch or its iovec room is full.
      */
-    public boolean queueSendmsg(int fd, Completion target) {
-        if (iovPending == 0 || queued == capacity) {
-            discardIov();
+    public boolean queueSendmsg(int fd, long iovAddress, int iovCount, Completion target) {
+        if (iovCount <= 0 || iovCount > IOV_ARENA_ENTRIES - iovUsed) {
             return false;
         }
-        int hdr = queued * msghdrSize;
-        for (int i = 0; i < msghdrSize; i += Long.BYTES) {
+        int slot = nextSeq & tableMask;
+        if (states[slot] != FREE || queued == capacity || closed) {
+            return false;
+        }
+        long iov = iovArena.address() + (long) iovUsed * IovArray.IOV_SIZE;
+        PlatformDependent.copyMemory(iovAddress, iov, (long) iovCount * IovArray.IOV_SIZE);
+        int hdr = slot * MsgHdr.SIZE;
+        for (int i = 0; i < MsgHdr.SIZE; i += Long.BYTES) {
             msghdrs.putLong(hdr + i, 0L);
         }
-        msghdrs.putLong(hdr + Native.MSGHDR_OFFSET_IOV, iovArena.address() + (long) iovUsed * IOV_SIZE);
-        msghdrs.putLong(hdr + Native.MSGHDR_OFFSET_IOVLEN, iovPending);
-        if (!queue(SEND, Native.IORING_OP_SENDMSG, fd, msghdrs.address() + hdr, 1, sendFlags, target)) {
-            discardIov();
+        msghdrs.putLong(hdr + MsgHdr.IOV, iov);
+        msghdrs.putLong(hdr + MsgHdr.IOVLEN, iovCount);
+        if (queue(SEND, Native.IORING_OP_SENDMSG, fd, msghdrs.address() + hdr, 1, sendFlags, target) < 0) {
             return false;
         }
-        iovUsed += iovPending;
-        discardIov();
+        iovUsed += iovCount;
         return true;
     }
 
-    private boolean queue(int kind, int opcode, int fd, long addr, int len, int flags, Completion target) {
-        if (closed || queued == capacity) {
-            return false;
+    private int queue(byte kind, int opcode, int fd, long addr, int len, int flags, Completion target) {
+        int seq = nextSeq;
+        int slot = seq & tableMask;
+        if (closed || queued == capacity || states[slot] != FREE) {
+            return -1;
         }
-        int index = ring.writeSqe(opcode, fd, addr, len, flags, ((long) batchSeq << 32) | queued);
+        int index = ring.writeSqe(opcode, fd, addr, len, flags, UserData.operation(seq));
         if (index < 0) {
-            return false;
+            return -1;
         }
-        targets[queued] = target;
-        kinds[queued] = kind;
-        sqIndex[queued] = index;
+        if (queued == 0) {
+            firstQueuedSeq = seq;
+        }
+        targets[slot] = target;
+        kinds[slot] = kind;
+        states[slot] = QUEUED;
+        seqs[slot] = seq;
+        sqIndex[slot] = index;
+        nextSeq = seq + 1;
         queued++;
-        return true;
+        return slot;
     }
 
-    /** Whether completions are being delivered (the caller is a completion handler, or code it called). */
-    public boolean isDelivering() {
-        return delivering >= 0;
-    }
-
-    /** Operations waiting for the next submit. */
+    /** Operations written into the SQ and not yet handed to the kernel. */
     public int queued() {
         return queued;
     }
 
-    /**
-     * Submits every queued operation in one {@code io_uring_enter} that waits for all of their
-     * completions, then delivers them in queue order. Returns how many were delivered.
-     */
-    public int submitAndComplete() {
-        submit();
-        return deliverCompleted();
-    }
-
-    /** Submits every queued operation and reaps their completions; {@link #deliverCompleted()} delivers them. */
-    public void submit() {
-        if (queued != 0 && !closed) {
-            submitAndReap(0, -1, 0);
-        }
-    }
-
-    /** Whether {@link #submitAndPark} can sleep here: the kernel has min-wait and has not refused the park poll. */
-    public boolean canPark() {
-        return minTimeout && !parkPollRefused && !closed;
+    /** Whether a completion handler is running: the caller is answering a completion. */
+    public boolean isDelivering() {
+        return delivering;
     }
 
     /**
-     * Submits every queued operation and sleeps in the same {@code io_uring_enter} until {@code pollFd} polls
-     * readable, {@code timeoutNanos} passes ({@code < 0}: no limit) or, since the operations complete inline,
-     * {@code windowMicros} after the wait began: their completions are held back at most that long. Reaps
-     * the completions without delivering them; the caller calls {@link #deliverCompleted()} once it is awake.
-     * Without {@link #canPark()} it only submits.
+     * The owner of a shared ring has called {@code io_uring_enter}: the operations the kernel took are in flight
+     * now (their completions are in its CQ when the call returns, since they complete inline).
      */
-    public void submitAndPark(int pollFd, long timeoutNanos, int windowMicros) {
-        if (queued == 0 || closed) {
-            return;
-        }
-        if (!canPark() || windowMicros <= 0) {
-            submit();
-            return;
-        }
-        if (!parkPollArmed) {
-            // Oneshot: when the wait ends some other way it stays armed for the next park instead of being removed.
-            ring.writeSqe(Native.IORING_OP_POLL_ADD, pollFd, 0, 0, Native.EPOLLIN, PARK_POLL_DATA);
-            parkPollArmed = true;
-        }
-        parkingSubmits++;
-        // A deadline within the window bounds the hold by itself; the kernel would let a min-wait outlast it.
-        boolean deadlineFirst = timeoutNanos >= 0 && timeoutNanos <= windowMicros * 1000L;
-        submitAndReap(1, timeoutNanos, deadlineFirst ? 0 : windowMicros);
+    void onSubmitted() {
+        onSubmitted(false);
     }
 
-    /** Submits the queued operations and reaps their completions (plus {@code extra} awaited ones, first wait only). */
-    private void submitAndReap(int extra, long timeoutNanos, int windowMicros) {
-        if (doneCount != 0) {
-            deliverCompleted(); // the arrays are about to be reused: what an earlier park reaped goes out first
+    /** As {@link #onSubmitted()}; {@code parked}: the enter that took them also parked the loop. */
+    void onSubmitted(boolean parked) {
+        if (queued == 0) {
+            return;
         }
-        int n = queued;
-        ring.publish();
-        int failure = submitAndWait(n, extra, timeoutNanos, windowMicros);
-        batchSeq++;
-        // Swap: handlers called later queue into the emptied arrays (the iov arena and headers are free again).
-        Completion[] t = targets;
-        targets = doneTargets;
-        doneTargets = t;
-        int[] k = kinds;
-        kinds = doneKinds;
-        doneKinds = k;
-        doneCount = n;
-        queued = 0;
-        iovUsed = 0;
-        if (failure != 0) {
-            Arrays.fill(doneResults, 0, n, failure);
+        if (parked) {
+            parkingSubmits++;
+        }
+        int sqHead = ring.sqHead();
+        int seq = firstQueuedSeq;
+        for (; seq != nextSeq; seq++) {
+            int slot = seq & tableMask;
+            if (states[slot] != QUEUED || seqs[slot] != seq) {
+                continue; // withdrawn while queued
+            }
+            if (sqIndex[slot] - sqHead >= 0) {
+                break; // the kernel stopped before this one: it and the later ones go with the next enter
+            }
+            states[slot] = SUBMITTED;
+            queued--;
+            inFlight++;
+            operations++;
+        }
+        firstQueuedSeq = seq;
+        if (seq == nextSeq) {
+            queued = 0;
+            iovUsed = 0; // the kernel copied every iovec of this submit while issuing the sendmsgs inline
         }
         submits++;
-        operations += n;
     }
 
     /**
-     * Submits the queued SQEs and reaps their {@code n} CQEs into doneResults; 0, or -errno if the ring failed.
-     * The first wait asks for {@code n + extra} completions within the time limits; later ones (after a signal,
-     * or when the first ended before the batch was complete) for the rest of the batch only, without a limit.
+     * An operation's completion from the CQ (a shared ring's owner calls this from its drain): delivers it to
+     * its target unless the target withdrew it. Returns whether something was delivered.
      */
-    private int submitAndWait(int n, int extra, long timeoutNanos, int windowMicros) {
-        int reaped = reapCompletions(0); // a park poll that fired since the last batch
-        int attempts = 0;
-        boolean first = true;
-        while (reaped < n) {
-            int res;
-            if (first) {
-                res = ring.enter(ring.sqPending(), n + extra, Native.IORING_ENTER_GETEVENTS, timeoutNanos, windowMicros);
-                first = false;
-                if (res == -Native.ETIME) {
-                    res = 0; // the park's time ran out; the batch's completions are there regardless
-                }
+    boolean complete(long userData, int res) {
+        int seq = UserData.operationSeq(userData);
+        int slot = seq & tableMask;
+        if (states[slot] != SUBMITTED || seqs[slot] != seq) {
+            return false; // a NOP left by a withdrawal, or an operation withdrawn after its submit
+        }
+        Completion target = targets[slot];
+        targets[slot] = null;
+        states[slot] = FREE;
+        inFlight--;
+        boolean outer = delivering;
+        delivering = true;
+        try {
+            if (kinds[slot] == RECV) {
+                target.recvCompleted(res);
             } else {
-                // min_complete covers the whole batch: with MSG_DONTWAIT each operation completes inline anyway.
-                res = ring.enter(ring.sqPending(), n - reaped, Native.IORING_ENTER_GETEVENTS, -1);
+                target.sendCompleted(res);
             }
-            if (res < 0 && (res != -Native.EINTR && res != -Native.EAGAIN && res != -Native.EBUSY
-                    || ++attempts > MAX_ENTER_RETRIES)) {
-                abandonUnsubmitted(n);
-                return res;
-            }
-            reaped = reapCompletions(reaped);
+        } catch (Throwable t) {
+            // One channel's failure must not cost the others their completions (or the loop its life).
+            logger.warn("Unexpected exception while completing batched I/O for {}", target, t);
+        } finally {
+            delivering = outer;
         }
-        return 0;
+        return true;
     }
 
-    /** Reads every CQE there: this batch's results go to doneResults. Returns {@code reaped} plus those. */
-    private int reapCompletions(int reaped) {
-        int tail = ring.cqTail();
-        while (ring.cqHead() != tail) {
-            int head = ring.cqHead();
-            long data = ring.cqeUserData(head);
-            if (data == PARK_POLL_DATA) {
-                parkPollArmed = false;
-                if (ring.cqeRes(head) < 0) {
-                    parkPollRefused = true;
-                    logger.debug("io_uring refused to poll the ring source's fd ({}): parking without the batch",
-                            ring.cqeRes(head));
-                }
-            } else if ((int) (data >>> 32) == batchSeq) {
-                doneResults[(int) data] = ring.cqeRes(head);
-                reaped++;
-            }
-            ring.advanceCq();
-        }
-        return reaped;
+    /** Whether a CQE's word names an operation whose completion would be delivered (plain loads only). */
+    boolean isAwaited(long userData) {
+        int seq = UserData.operationSeq(userData);
+        int slot = seq & tableMask;
+        return states[slot] == SUBMITTED && seqs[slot] == seq;
     }
 
-    /** The ring refused the call: SQEs it has not taken must not reach a socket later, so they become NOPs. */
-    private void abandonUnsubmitted(int n) {
-        if (ring.sqPending() == 0) {
-            return;
+    /**
+     * On a ring of its own: submits every queued operation in one {@code io_uring_enter} that waits for all
+     * of their completions, then delivers them in order (a handler may queue operations for the next submit).
+     * Returns how many were delivered.
+     */
+    public int submitAndComplete() {
+        if (queued == 0 || closed) {
+            return 0;
         }
-        for (int i = 0; i < n; i++) {
-            ring.makeNop(sqIndex[i]);
+        assert ownsRing;
+        int n = queued;
+        ring.publish();
+        int attempts = 0;
+        int res;
+        do {
+            res = ring.enter(ring.sqPending(), n, Native.IORING_ENTER_GETEVENTS, -1);
+        } while (res < 0 && (res == -Native.EINTR || res == -Native.EAGAIN || res == -Native.EBUSY)
+                && ++attempts <= MAX_ENTER_RETRIES);
+        if (res < 0 && ring.sqPending() != 0) {
+            failQueued(res);
+            return n;
         }
-    }
-
-    /** Delivers the completions reaped by the last submit, in queue order; returns how many were delivered. */
-    public int deliverCompleted() {
+        onSubmitted();
         int delivered = 0;
-        for (int i = 0; i < doneCount; i++) {
-            Completion target = doneTargets[i];
-            if (target == null) {
-                continue; // cancelled: its socket closed earlier in this delivery
-            }
-            doneTargets[i] = null;
-            delivering = i;
-            delivered++;
-            try {
-                if (doneKinds[i] == RECV) {
-                    target.recvCompleted(doneResults[i]);
-                } else {
-                    target.sendCompleted(doneResults[i]);
+        attempts = 0;
+        // Each operation completed inside the call; a signal may have ended the wait before they were all posted.
+        while (inFlight != 0) {
+            int tail = ring.cqTail();
+            if (ring.cqHead() == tail) {
+                res = ring.enter(0, 1, Native.IORING_ENTER_GETEVENTS, -1);
+                if (res < 0 && res != -Native.EINTR && ++attempts > MAX_ENTER_RETRIES) {
+                    failSubmitted(res);
+                    break;
                 }
-            } catch (Throwable t) {
-                // One channel's failure must not cost the others their completions (or the loop its life).
-                logger.warn("Unexpected exception while completing batched I/O for {}", target, t);
+                continue;
+            }
+            long data = ring.cqeUserData(ring.cqHead());
+            int cqeRes = ring.cqeRes(ring.cqHead());
+            ring.advanceCq();
+            if (UserData.isOperation(data) && complete(data, cqeRes)) {
+                delivered++;
             }
         }
-        delivering = -1;
-        doneCount = 0;
         return delivered;
     }
 
-    /**
-     * Withdraws {@code target}'s operations: queued ones become NOPs (their SQE never touches the fd or
-     * the buffer, and no completion is delivered); completed ones not yet delivered are delivered now, so
-     * the owner can account for what the kernel did before it closes or leaves the loop.
-     */
-    public void cancel(Completion target) {
-        for (int i = 0; i < queued; i++) {
-            if (targets[i] == target) {
-                targets[i] = null;
-                ring.makeNop(sqIndex[i]);
+    /** The ring refused the submit: the queued SQEs become NOPs and their owners hear the error. */
+    private void failQueued(int error) {
+        for (int seq = firstQueuedSeq; seq != nextSeq; seq++) {
+            int slot = seq & tableMask;
+            if (states[slot] == QUEUED && seqs[slot] == seq) {
+                ring.makeNop(sqIndex[slot]);
+                states[slot] = SUBMITTED;
+                inFlight++;
             }
         }
-        for (int i = delivering + 1; i < doneCount; i++) {
-            if (doneTargets[i] == target) {
-                doneTargets[i] = null;
-                if (doneKinds[i] == RECV) {
-                    target.recvCompleted(doneResults[i]);
-                } else {
-                    target.sendCompleted(doneResults[i]);
-                }
+        queued = 0;
+        iovUsed = 0;
+        failSubmitted(error);
+    }
+
+    private void failSubmitted(int error) {
+        for (int i = 0; i <= tableMask; i++) {
+            if (states[i] == SUBMITTED) {
+                complete(UserData.operation(seqs[i]), error);
             }
         }
     }
 
-    /** Submit calls so far. */
+    /**
+     * Takes {@code target}'s operations back (its socket closes, shuts its output or leaves the loop): a queued
+     * one becomes a NOP that never touches the fd or its buffer; a submitted one whose completion was not
+     * delivered yet is looked up in the CQ and will not be delivered. Nothing is called back. Returns what
+     * became of the target's send: {@link #NO_SEND}, {@link #SEND_UNSENT}, its result (bytes or -errno), or
+     * {@link #SEND_UNKNOWN} when its completion is still in the kernel's overflow list.
+     */
+    public int withdraw(Completion target) {
+        int send = NO_SEND;
+        for (int i = 0; i <= tableMask; i++) {
+            if (targets[i] != target || states[i] == FREE) {
+                continue;
+            }
+            int result = SEND_UNSENT;
+            if (states[i] == QUEUED && sqIndex[i] - ring.sqHead() >= 0) {
+                ring.makeNop(sqIndex[i]); // the kernel has not read the SQE yet: it never touches the fd
+                queued--;
+            } else {
+                if (states[i] == QUEUED) {
+                    queued--; // an enter this batch did not hear of took it: it ran, like a submitted one
+                    inFlight++;
+                }
+                result = findCompletion(UserData.operation(seqs[i]));
+                inFlight--;
+            }
+            targets[i] = null;
+            states[i] = FREE;
+            if (kinds[i] == SEND) {
+                send = result;
+            }
+        }
+        if (queued == 0) {
+            firstQueuedSeq = nextSeq;
+        }
+        return send;
+    }
+
+    /** The result of a submitted operation, read from the CQ without consuming it. */
+    private int findCompletion(long userData) {
+        int tail = ring.cqTail();
+        for (int head = ring.cqHead(); head != tail; head++) {
+            if (ring.cqeUserData(head) == userData) {
+                return ring.cqeRes(head);
+            }
+        }
+        return SEND_UNKNOWN;
+    }
+
+    /** Submit calls that carried operations so far. */
     public long submits() {
         return submits;
     }
 
-    /** Submit calls that also parked (submitAndPark with the poll) so far; counted in {@link #submits()} too. */
+    /** Submit calls that also parked the loop (a shared ring's park with queued operations) so far. */
     public long parkingSubmits() {
         return parkingSubmits;
     }
@@ -443,8 +445,8 @@ public final class IoUringSocketBatch implements AutoCloseable {
     }
 
     /**
-     * Closes the ring. Queued operations are never submitted; their owners were closed first (the
-     * loop closes its channels before it closes the batch), which cancelled them.
+     * Closes the batch (and its ring, when it has one of its own). Queued operations are never submitted; their
+     * owners were closed first (the loop closes its channels before it closes the batch), which withdrew them.
      */
     @Override
     public void close() {
@@ -452,14 +454,14 @@ public final class IoUringSocketBatch implements AutoCloseable {
             return;
         }
         closed = true;
-        Arrays.fill(targets, null);
+        java.util.Arrays.fill(targets, null);
+        java.util.Arrays.fill(states, FREE);
         queued = 0;
-        ring.close();
+        inFlight = 0;
+        if (ownsRing) {
+            ring.close();
+        }
         msghdrs.close();
         iovArena.close();
-    }
-
-    private static int align8(int n) {
-        return (n + 7) & ~7;
     }
 }

@@ -52,26 +52,26 @@ public interface RingSource extends AutoCloseable {
     void wakeup();
 
     /**
-     * An fd that polls readable ({@code POLLIN}) whenever {@link #drain} may have something to deliver or a
-     * {@link #wakeup()} is pending, so the loop can park on it inside another wait (the batched I/O's
-     * {@code io_uring_enter}, which submits and sleeps in one call); -1 when this source has none, or
-     * when such a park would not save a system call (an epoll source must still call epoll_wait to drain).
+     * Hands whatever this pass queued for the kernel (deferred registrations, a shared batch's socket
+     * operations) to it without waiting; the loop calls it when it will not {@link #park}. Most sources
+     * submit as they go and have nothing to do here.
      */
-    default int parkFd() {
-        return -1;
+    default void flush() throws IOException {
     }
 
     /**
-     * Begins a park that the caller performs by waiting for {@link #parkFd()}: consumes a pending wakeup as
-     * {@link #park} would and submits what the source has queued. Returns false when the caller must not
-     * sleep (a wakeup was pending, or events are ready). {@link #endExternalPark()} follows either way.
+     * Opens the loop's batched socket I/O (DESIGN.md 4b). A source built on an io_uring puts it in its own ring,
+     * so that one {@code io_uring_enter} per pass submits the operations and parks, and routes their completions
+     * through {@link #drain}; the others give it a small ring of its own. {@code parkWindowMicros}: how long a
+     * park that submits queued sends may hold their completions back.
      */
-    default boolean beginExternalPark() {
-        return false;
+    default IoUringSocketBatch openSocketBatch(int entries, int parkWindowMicros) throws IOException {
+        return IoUringSocketBatch.open(entries);
     }
 
-    /** Ends a park begun by {@link #beginExternalPark()}, once the caller's wait has returned for any reason. */
-    default void endExternalPark() {
+    /** Whether {@link #park} may be called while the batch has queued operations (it submits them itself). */
+    default boolean canParkWithQueuedIo() {
+        return false;
     }
 
     /** Releases every fd and mapping the source owns. Registered fds themselves are not closed. */

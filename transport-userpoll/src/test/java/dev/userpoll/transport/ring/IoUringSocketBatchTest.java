@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,8 +23,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * {@link IoUringSocketBatch}: every operation completes inside the one submitting call, in queue order;
- * a cancelled operation never touches its socket; completion handlers queue the next batch.
+ * {@link IoUringSocketBatch} on a ring of its own: every operation completes inside the one submitting call, in
+ * queue order; a withdrawn operation never touches its socket and is never delivered; completion handlers queue
+ * the next batch. And in the io_uring source's ring: the source's flush or park submits the operations, its
+ * drain delivers their completions, and a park with queued sends holds their completions at most its window.
  */
 class IoUringSocketBatchTest {
     private IoUringSocketBatch batch;
@@ -48,7 +51,7 @@ class IoUringSocketBatchTest {
         }
     }
 
-    /** Records completions as "recv:res" / "send:res", in delivery order. */
+    /** Records completions as "name recv res" / "name send res", in delivery order. */
     private static class Recorder implements IoUringSocketBatch.Completion {
         final String name;
         final List<String> log;
@@ -81,8 +84,27 @@ class IoUringSocketBatchTest {
         return buf;
     }
 
+    private ByteBuffer text(String text) {
+        ByteBuffer buf = direct(text.length());
+        buf.put(text.getBytes(StandardCharsets.US_ASCII)).flip();
+        return buf;
+    }
+
+    /** A {@code struct iovec} array over the whole of each buffer; returns its address. */
+    private long iovecs(ByteBuffer... parts) {
+        ByteBuffer iov = direct(16 * parts.length).order(ByteOrder.nativeOrder());
+        for (ByteBuffer part : parts) {
+            iov.putLong(address(part)).putLong(part.remaining());
+        }
+        return address(iov);
+    }
+
     private static long address(ByteBuffer buf) {
         return Native.bufferAddress(buf);
+    }
+
+    private boolean queueSend(IoUringSocketBatch b, TcpPair pair, String text, IoUringSocketBatch.Completion to) {
+        return b.queueSendmsg(pair.fd(), iovecs(text(text)), 1, to);
     }
 
     @Test
@@ -101,12 +123,9 @@ class IoUringSocketBatchTest {
 
         ByteBuffer quietBuf = direct(64);
         ByteBuffer talkBuf = direct(64);
-        ByteBuffer reply = direct(16);
-        reply.put("pong!".getBytes(StandardCharsets.US_ASCII)).flip();
         assertTrue(batch.queueRecv(quiet.fd(), address(quietBuf), 64, new Recorder("quiet", log)));
         assertTrue(batch.queueRecv(talking.fd(), address(talkBuf), 64, new Recorder("talking", log)));
-        assertTrue(batch.addIov(address(reply), 5));
-        assertTrue(batch.queueSendmsg(listening.fd(), new Recorder("listening", log)));
+        assertTrue(queueSend(batch, listening, "pong!", new Recorder("listening", log)));
         assertEquals(3, batch.queued());
 
         assertEquals(3, batch.submitAndComplete());
@@ -117,23 +136,20 @@ class IoUringSocketBatchTest {
         byte[] got = new byte[5];
         talkBuf.get(0, got);
         assertArrayEquals("hello".getBytes(StandardCharsets.US_ASCII), got);
-        byte[] sent = listening.peer.getInputStream().readNBytes(5);
-        assertArrayEquals("pong!".getBytes(StandardCharsets.US_ASCII), sent);
+        assertArrayEquals("pong!".getBytes(StandardCharsets.US_ASCII), listening.peer.getInputStream().readNBytes(5));
     }
 
     @Test
-    void sendmsgGathersEveryIovecInOrder() throws Exception {
+    void sendmsgGathersEveryIovecInOrderAndTheCallerMayReuseItsIovecsAtOnce() throws Exception {
         TcpPair pair = pair();
         List<String> log = new ArrayList<>();
-        String[] parts = {"one,", "two,", "three"};
-        for (String part : parts) {
-            ByteBuffer buf = direct(part.length());
-            buf.put(part.getBytes(StandardCharsets.US_ASCII)).flip();
-            assertTrue(batch.addIov(address(buf), part.length()));
+        long iov = iovecs(text("one,"), text("two,"), text("three"));
+        assertTrue(batch.queueSendmsg(pair.fd(), iov, 3, new Recorder("p", log)));
+        // The batch copied the iovecs: clobbering the caller's array now must not change what is sent.
+        ByteBuffer scratch = buffers.get(buffers.size() - 1);
+        for (int i = 0; i < scratch.capacity(); i++) {
+            scratch.put(i, (byte) 0);
         }
-        assertEquals(3, batch.iovCount());
-        assertEquals(13, batch.iovBytes());
-        assertTrue(batch.queueSendmsg(pair.fd(), new Recorder("p", log)));
         batch.submitAndComplete();
         assertEquals(List.of("p send 13"), log);
         assertEquals("one,two,three",
@@ -141,55 +157,53 @@ class IoUringSocketBatchTest {
     }
 
     @Test
-    void aCancelledOperationNeverTouchesItsSocket() throws Exception {
+    void aWithdrawnOperationNeverTouchesItsSocketAndIsNeverDelivered() throws Exception {
         TcpPair pair = pair();
         List<String> log = new ArrayList<>();
         pair.peer.getOutputStream().write(new byte[] {1, 2, 3});
         Thread.sleep(20);
-        Recorder cancelled = new Recorder("cancelled", log);
-        ByteBuffer buf = direct(16);
-        assertTrue(batch.queueRecv(pair.fd(), address(buf), 16, cancelled));
-        batch.cancel(cancelled);
+        Recorder withdrawn = new Recorder("withdrawn", log);
+        assertTrue(batch.queueRecv(pair.fd(), address(direct(16)), 16, withdrawn));
+        assertTrue(queueSend(batch, pair, "never", withdrawn));
 
+        assertEquals(IoUringSocketBatch.SEND_UNSENT, batch.withdraw(withdrawn));
+        assertEquals(0, batch.queued());
         batch.submitAndComplete();
 
         assertTrue(log.isEmpty(), log.toString());
-        // The bytes are still in the socket: the recv became a NOP.
+        // The bytes are still in the socket, and nothing reached the peer: both operations became NOPs.
         assertEquals(3, IoUringTestSupport.readAll(pair.accepted));
+        pair.peer.setSoTimeout(100);
+        assertThrows(java.net.SocketTimeoutException.class, () -> pair.peer.getInputStream().read());
     }
 
     @Test
-    void aCompletionHandlerQueuesIntoTheNextBatchAndCancellingALaterCompletionDeliversItAtOnce() throws Exception {
+    void aHandlerQueuesIntoTheNextBatchAndAWithdrawnCompletionReportsItsResultButIsNotDelivered() throws Exception {
         TcpPair a = pair();
         TcpPair b = pair();
         List<String> log = new ArrayList<>();
-        ByteBuffer bufA = direct(16);
-        ByteBuffer bufB = direct(16);
         Recorder second = new Recorder("b", log);
-        // a's handler cancels b (as closing b's channel would: b hears what its recv did, now, before it goes)
-        // and queues a send for the next batch.
+        int[] withdrawnSend = new int[1];
+        // a's handler withdraws b (as closing b's channel would) after both ran, and queues a reply for the next batch.
         IoUringSocketBatch.Completion first = new Recorder("a", log) {
             @Override
             public void recvCompleted(int res) {
                 super.recvCompleted(res);
-                batch.cancel(second);
-                log.add("b cancelled");
-                ByteBuffer reply = direct(2);
-                reply.put(new byte[] {'o', 'k'}).flip();
-                batch.addIov(address(reply), 2);
-                assertTrue(batch.queueSendmsg(a.fd(), new Recorder("a", log)));
+                withdrawnSend[0] = batch.withdraw(second);
+                assertTrue(queueSend(batch, a, "ok", new Recorder("a", log)));
             }
         };
-        assertTrue(batch.queueRecv(a.fd(), address(bufA), 16, first));
-        assertTrue(batch.queueRecv(b.fd(), address(bufB), 16, second));
+        assertTrue(batch.queueRecv(a.fd(), address(direct(16)), 16, first));
+        assertTrue(queueSend(batch, b, "bye", second));
 
         assertEquals(1, batch.submitAndComplete());
-        List<String> firstPass = List.of("a recv " + -Native.EAGAIN, "b recv " + -Native.EAGAIN, "b cancelled");
-        assertEquals(firstPass, log);
+        assertEquals(List.of("a recv " + -Native.EAGAIN), log);
+        assertEquals(3, withdrawnSend[0], "b's send ran before the withdrawal: its result is reported");
+        assertEquals("bye", new String(b.peer.getInputStream().readNBytes(3), StandardCharsets.US_ASCII));
         assertEquals(1, batch.queued());
 
         assertEquals(1, batch.submitAndComplete());
-        assertEquals(List.of(firstPass.get(0), firstPass.get(1), firstPass.get(2), "a send 2"), log);
+        assertEquals(List.of("a recv " + -Native.EAGAIN, "a send 2"), log);
         InputStream in = a.peer.getInputStream();
         assertArrayEquals(new byte[] {'o', 'k'}, in.readNBytes(2));
     }
@@ -203,10 +217,8 @@ class IoUringSocketBatchTest {
         reset.peer.close(); // RST
         closed.peer.shutdownOutput(); // FIN
         Thread.sleep(20);
-        ByteBuffer buf = direct(16);
-        ByteBuffer buf2 = direct(16);
-        assertTrue(batch.queueRecv(reset.fd(), address(buf), 16, new Recorder("reset", log)));
-        assertTrue(batch.queueRecv(closed.fd(), address(buf2), 16, new Recorder("closed", log)));
+        assertTrue(batch.queueRecv(reset.fd(), address(direct(16)), 16, new Recorder("reset", log)));
+        assertTrue(batch.queueRecv(closed.fd(), address(direct(16)), 16, new Recorder("closed", log)));
         batch.submitAndComplete();
         assertEquals(List.of("reset recv " + Errors.ERRNO_ECONNRESET_NEGATIVE, "closed recv 0"), log);
     }
@@ -216,10 +228,10 @@ class IoUringSocketBatchTest {
         TcpPair pair = pair();
         List<String> log = new ArrayList<>();
         ByteBuffer big = direct(1 << 20);
+        long iov = iovecs(big);
         int sent = 0;
         for (int round = 0; round < 64 && !log.contains("p send " + -Native.EAGAIN); round++) {
-            batch.addIov(address(big), big.capacity());
-            assertTrue(batch.queueSendmsg(pair.fd(), new Recorder("p", log)));
+            assertTrue(batch.queueSendmsg(pair.fd(), iov, 1, new Recorder("p", log)));
             long start = System.nanoTime();
             batch.submitAndComplete();
             assertTrue(System.nanoTime() - start < 5_000_000_000L, "a send waited for room");
@@ -229,94 +241,81 @@ class IoUringSocketBatchTest {
         assertFalse(sent == 0);
     }
 
-    /** Skips (with the reason) on a kernel without IORING_FEAT_MIN_TIMEOUT, where a park only submits. */
-    private void assumeCanPark() {
-        assumeTrue(batch.canPark(), "the kernel lacks IORING_FEAT_MIN_TIMEOUT (Linux 6.12): no park with queued I/O");
-    }
-
-    private int queueSend(TcpPair pair, String text, List<String> log) {
-        ByteBuffer buf = direct(text.length());
-        buf.put(text.getBytes(StandardCharsets.US_ASCII)).flip();
-        assertTrue(batch.addIov(address(buf), text.length()));
-        assertTrue(batch.queueSendmsg(pair.fd(), new Recorder("p", log)));
-        return text.length();
-    }
-
     @Test
-    void aParkWithNothingToWakeItEndsAfterTheWindowWithTheSendDoneAndHeldForDelivery() throws Exception {
-        assumeCanPark();
+    void aFullBatchRefusesMoreOperationsInsteadOfOverwritingQueuedOnes() throws Exception {
         TcpPair pair = pair();
         List<String> log = new ArrayList<>();
-        int efd = Native.eventFd();
-        try {
-            int len = queueSend(pair, "reply", log);
-            long start = System.nanoTime();
-            batch.submitAndPark(efd, 30_000_000_000L, 2_000);
-            long took = System.nanoTime() - start;
-            // Ended by the 2 ms window, not the 30 s limit: nothing made the eventfd readable.
-            assertTrue(took < 10_000_000_000L, "the park ignored its window: " + took / 1_000_000 + " ms");
-            assertTrue(log.isEmpty(), "delivered before deliverCompleted(): " + log);
-            assertEquals("reply", new String(pair.peer.getInputStream().readNBytes(len), StandardCharsets.US_ASCII));
-            assertEquals(1, batch.deliverCompleted());
-            assertEquals(List.of("p send " + len), log);
-        } finally {
-            Native.close(efd);
+        int accepted = 0;
+        while (batch.queueRecv(pair.fd(), address(direct(8)), 8, new Recorder("r" + accepted, log))) {
+            accepted++;
+            assertTrue(accepted <= 64, "the batch never filled up");
         }
+        assertEquals(accepted, batch.queued());
+        assertEquals(accepted, batch.submitAndComplete());
+        assertEquals(accepted, log.size());
     }
 
-    @Test
-    void aParkEndsWhenItsFdTurnsReadableAndItsPollIsReusedUntilThen() throws Exception {
-        assumeCanPark();
-        TcpPair pair = pair();
-        List<String> log = new ArrayList<>();
-        int efd = Native.eventFd();
-        try {
-            queueSend(pair, "a", log);
-            batch.submitAndPark(efd, 30_000_000_000L, 1_000); // the window ends it; the poll stays armed
-            batch.deliverCompleted();
-
-            Thread writer = new Thread(() -> {
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                Native.eventFdWrite(efd, 1);
-            });
-            queueSend(pair, "b", log);
-            writer.start();
-            // A 20 s window: only the eventfd (polled by the poll armed in the first park) can end this one soon.
-            long start = System.nanoTime();
-            batch.submitAndPark(efd, 30_000_000_000L, 20_000_000);
-            long took = System.nanoTime() - start;
-            writer.join();
-            assertTrue(took < 10_000_000_000L, "the eventfd write did not end the park: " + took / 1_000_000 + " ms");
-            batch.deliverCompleted();
-            assertEquals(List.of("p send 1", "p send 1"), log);
-            assertEquals("ab", new String(pair.peer.getInputStream().readNBytes(2), StandardCharsets.US_ASCII));
-
-            // Still readable: the next park's fresh poll completes at once.
-            queueSend(pair, "c", log);
-            start = System.nanoTime();
-            batch.submitAndPark(efd, 30_000_000_000L, 20_000_000);
-            assertTrue(System.nanoTime() - start < 10_000_000_000L, "a readable fd did not end the park");
-        } finally {
-            Native.close(efd);
-        }
-    }
+    // ---- in the io_uring source's ring
 
     @Test
-    void aParkOnTheIoUringSourceEndsOnItsWakeupAndOnReadiness() throws Exception {
-        assumeCanPark();
+    void inTheSourcesRingTheFlushSubmitsAndTheDrainDelivers() throws Exception {
         TcpPair pair = pair();
         List<String> log = new ArrayList<>();
         try (IoUringPollRing source = new IoUringPollRing(64)) {
-            source.register(pair.fd(), Native.EPOLLIN, 7);
-            IoUringTestSupport.collectUntil(source, events -> true); // the registration's initial completions
-            // A wakeup before the park: the source says do not sleep.
-            source.wakeup();
-            assertFalse(source.beginExternalPark());
-            source.endExternalPark();
+            IoUringSocketBatch shared = source.openSocketBatch(16, 50);
+            assertTrue(shared.isShared());
+            pair.peer.getOutputStream().write("abc".getBytes(StandardCharsets.US_ASCII));
+            Thread.sleep(20);
+            assertTrue(shared.queueRecv(pair.fd(), address(direct(16)), 16, new Recorder("p", log)));
+            assertFalse(source.hasReady());
+
+            source.flush();
+
+            assertEquals(0, shared.queued());
+            assertTrue(log.isEmpty(), "delivered before the drain: " + log);
+            assertTrue(source.hasReady(), "the completion waits in the CQ");
+            assertEquals(1, source.drain((token, events) -> log.add("readiness " + token)));
+            assertEquals(List.of("p recv 3"), log);
+            assertFalse(source.hasReady());
+        }
+    }
+
+    /** Skips (with the reason) on a kernel without IORING_FEAT_MIN_TIMEOUT, where a park only submits. */
+    private static void assumeCanPark(IoUringPollRing source) {
+        assumeTrue(source.canParkWithQueuedIo(),
+                "the kernel lacks IORING_FEAT_MIN_TIMEOUT (Linux 6.12): no park with queued I/O");
+    }
+
+    @Test
+    void aParkWithQueuedSendsSendsThemAtOnceAndEndsAfterItsWindow() throws Exception {
+        TcpPair pair = pair();
+        List<String> log = new ArrayList<>();
+        try (IoUringPollRing source = new IoUringPollRing(64)) {
+            IoUringSocketBatch shared = source.openSocketBatch(16, 2_000);
+            assumeCanPark(source);
+            assertTrue(queueSend(shared, pair, "reply", new Recorder("p", log)));
+            long start = System.nanoTime();
+            source.park(30_000_000_000L);
+            long took = System.nanoTime() - start;
+            // Ended by the 2 ms window, not the 30 s limit: nothing else was ready.
+            assertTrue(took < 10_000_000_000L, "the park ignored its window: " + took / 1_000_000 + " ms");
+            assertEquals(1, shared.parkingSubmits());
+            assertTrue(log.isEmpty(), "delivered before the drain: " + log);
+            assertEquals("reply", new String(pair.peer.getInputStream().readNBytes(5), StandardCharsets.US_ASCII));
+            assertEquals(1, source.drain((token, events) -> { }));
+            assertEquals(List.of("p send 5"), log);
+        }
+    }
+
+    @Test
+    void aParkWithQueuedSendsEndsOnAWakeupAndOnReadiness() throws Exception {
+        TcpPair pair = pair();
+        TcpPair watched = pair();
+        List<String> log = new ArrayList<>();
+        try (IoUringPollRing source = new IoUringPollRing(64)) {
+            IoUringSocketBatch shared = source.openSocketBatch(16, 20_000_000); // a 20 s window
+            assumeCanPark(source);
+            source.register(watched.fd(), Native.EPOLLIN, 7);
             IoUringTestSupport.collectNow(source);
 
             Thread waker = new Thread(() -> {
@@ -327,28 +326,55 @@ class IoUringSocketBatchTest {
                 }
                 source.wakeup();
             });
-            queueSend(pair, "x", log);
-            assertTrue(source.beginExternalPark());
+            assertTrue(queueSend(shared, pair, "x", new Recorder("p", log)));
             waker.start();
             long start = System.nanoTime();
-            batch.submitAndPark(source.parkFd(), 30_000_000_000L, 20_000_000);
-            source.endExternalPark();
+            source.park(30_000_000_000L);
             waker.join();
             assertTrue(System.nanoTime() - start < 10_000_000_000L, "wakeup() did not end the park");
-            assertEquals(1, batch.deliverCompleted());
             IoUringTestSupport.collectNow(source);
+            assertEquals(List.of("p send 1"), log);
 
-            queueSend(pair, "y", log);
-            assertTrue(source.beginExternalPark());
-            pair.peer.getOutputStream().write(1); // readiness for the registered socket
+            assertTrue(queueSend(shared, pair, "y", new Recorder("p", log)));
+            watched.peer.getOutputStream().write(1); // readiness for the registered socket
             start = System.nanoTime();
-            batch.submitAndPark(source.parkFd(), 30_000_000_000L, 20_000_000);
-            source.endExternalPark();
+            source.park(30_000_000_000L);
             assertTrue(System.nanoTime() - start < 10_000_000_000L, "readiness did not end the park");
             assertTrue(IoUringTestSupport.contains(IoUringTestSupport.collectUntil(source, events -> !events.isEmpty()),
                     7, Native.EPOLLIN));
-            batch.deliverCompleted();
             assertEquals(List.of("p send 1", "p send 1"), log);
+            assertEquals("xy", new String(pair.peer.getInputStream().readNBytes(2), StandardCharsets.US_ASCII));
         }
+    }
+
+    @Test
+    void aWithdrawalInTheDrainFindsASubmittedSendsResultInTheCq() throws Exception {
+        TcpPair a = pair();
+        TcpPair b = pair();
+        List<String> log = new ArrayList<>();
+        try (IoUringPollRing source = new IoUringPollRing(64)) {
+            IoUringSocketBatch shared = source.openSocketBatch(16, 50);
+            Recorder second = new Recorder("b", log);
+            int[] withdrawn = new int[1];
+            IoUringSocketBatch.Completion first = new Recorder("a", log) {
+                @Override
+                public void sendCompleted(int res) {
+                    super.sendCompleted(res);
+                    withdrawn[0] = shared.withdraw(second);
+                }
+            };
+            assertTrue(queueSend(shared, a, "aa", first));
+            assertTrue(queueSend(shared, b, "bbb", second));
+            source.flush();
+            source.drain((token, events) -> { });
+            assertEquals(List.of("a send 2"), log);
+            assertEquals(3, withdrawn[0]);
+            assertFalse(source.hasReady(), "the withdrawn completion is not deliverable");
+            assertEquals("bbb", new String(b.peer.getInputStream().readNBytes(3), StandardCharsets.US_ASCII));
+        }
+    }
+
+    private static void assertThrows(Class<? extends Throwable> type, org.junit.jupiter.api.function.Executable e) {
+        org.junit.jupiter.api.Assertions.assertThrows(type, e);
     }
 }

@@ -319,43 +319,6 @@ public final class UserpollRing implements RingSource {
         }
     }
 
-    /** Names the errnos detection can meet (values from the native library, else Linux's generic ones). */
-    static String errnoName(int errno) {
-        if (errno == Native.EFAULT) {
-            return "EFAULT";
-        }
-        if (errno == Native.EINVAL) {
-            return "EINVAL";
-        }
-        if (errno == Native.ENOSYS) {
-            return "ENOSYS";
-        }
-        if (errno == Native.EPERM) {
-            return "EPERM";
-        }
-        if (errno == Native.ENOMEM) {
-            return "ENOMEM";
-        }
-        if (errno == Native.EBADF) {
-            return "EBADF";
-        }
-        if (errno == Native.ENOENT) {
-            return "ENOENT";
-        }
-        switch (errno) {
-            case 6:
-                return "ENXIO";
-            case 19:
-                return "ENODEV";
-            case 95:
-                return "EOPNOTSUPP";
-            case 524:
-                return "ENOTSUPP";
-            default:
-                return "errno " + errno;
-        }
-    }
-
     /** The syscall number that proved to be {@code epoll_create2}, and the protocol to speak. */
     static final class Detected {
         final int syscallNumber;
@@ -385,9 +348,8 @@ public final class UserpollRing implements RingSource {
         static Opened open(int nr, int size, UserpollProtocol protocol) throws IOException {
             int fd = Native.epollCreate2(nr, EPOLL_USERPOLL | EPOLL_CLOEXEC, size);
             if (fd < 0) {
-                // ENOMEM from a real epoll_create2: the ring's pages are charged to RLIMIT_MEMLOCK.
-                throw new IOException("failed with " + errnoName(-fd)
-                        + (fd == -Native.ENOMEM ? " (RLIMIT_MEMLOCK too low for the ring's pages?)" : ""));
+                // ENOMEM from a real epoll_create2: the ring's pages are charged to RLIMIT_MEMLOCK, which Errno.describe names.
+                throw new IOException("failed with " + Errno.describe(fd));
             }
             MappedMemory page = null;
             MappedMemory header = null;
@@ -433,7 +395,7 @@ public final class UserpollRing implements RingSource {
             long addr = Native.mmap(length, Native.MAP_PROT_READ_WRITE, Native.MAP_SHARED_POPULATE, fd, offset);
             if (addr < 0) {
                 throw new IOException("returned an eventpoll fd, but mmap of its " + what + " (offset " + offset
-                        + ", " + length + " bytes) failed with " + errnoName((int) -addr));
+                        + ", " + length + " bytes) failed with " + Errno.describe((int) addr));
             }
             return MappedMemory.owning(addr, length);
         }

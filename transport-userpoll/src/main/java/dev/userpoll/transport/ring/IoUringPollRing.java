@@ -6,7 +6,6 @@ import io.netty.util.internal.SystemPropertyUtil;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * The io_uring ring source: the kernel writes readiness into the CQ ring, fed by one multishot
@@ -51,15 +50,9 @@ public final class IoUringPollRing implements RingSource {
     private static final int MAX_FLUSHES_PER_DRAIN = 8;
     private static final int MAX_SQ_ENTRIES = 256;
 
-    private static final int WAKEUP_IDLE = 0;
-    private static final int WAKEUP_WRITTEN = 1;
-    private static final int WAKEUP_CLOSED = 2;
-    private static final AtomicIntegerFieldUpdater<IoUringPollRing> WAKEUP_STATE =
-            AtomicIntegerFieldUpdater.newUpdater(IoUringPollRing.class, "wakeupState");
-
     private final IoUringRing ring;
     private final IoUringRingLayout layout;
-    private final int wakeupFd;
+    private final EventFdWaker waker;
     private final int pollAddOp;
     private final int pollRemoveOp;
     /** Flags that say completions wait in the kernel: CQ overflow, and task work under TASKRUN_FLAG. */
@@ -74,11 +67,6 @@ public final class IoUringPollRing implements RingSource {
     private long armCount;
     private int wakeupCompletions;
     private boolean wakeupMultishotSeen;
-    /**
-     * WRITTEN from a {@link #wakeup()} that wrote the eventfd until a {@link #park} consumes it (only
-     * then does wakeup write again); CLOSED once the eventfd is closed, so a late wakeup writes nothing.
-     */
-    private volatile int wakeupState;
 
     /** Opens a ring sized for {@code ringSize} ready events per drain, for a loop that parks. */
     public IoUringPollRing(int ringSize) throws IOException {
@@ -95,20 +83,20 @@ public final class IoUringPollRing implements RingSource {
 
     IoUringPollRing(int sqEntries, int cqEntries, int setupFlags) throws IOException {
         IoUringRing r = IoUringRing.open("io_uring", sqEntries, cqEntries, setupFlags);
-        int efd = -1;
+        EventFdWaker efd;
         try {
             if (!r.layout.hasFeature(Native.IORING_FEAT_EXT_ARG)) {
                 throw new IOException("io_uring is unavailable: the kernel lacks IORING_FEAT_EXT_ARG"
                         + " (timed waits need Linux 5.11 or later)");
             }
-            efd = Errno.check("eventfd", Native.eventFd());
+            efd = EventFdWaker.open();
         } catch (IOException | RuntimeException e) {
             r.close();
             throw e;
         }
         ring = r;
         layout = r.layout;
-        wakeupFd = efd;
+        waker = efd;
         pollAddOp = Native.IORING_OP_POLL_ADD;
         pollRemoveOp = Native.IORING_OP_POLL_REMOVE;
         kernelPendingFlags = Native.IORING_SQ_CQ_OVERFLOW
@@ -271,7 +259,7 @@ public final class IoUringPollRing implements RingSource {
         }
         if (wakeupCompletions % WAKEUP_READ_INTERVAL == 0) {
             // Every write adds to the counter and every write posts a completion regardless of its value.
-            Native.eventFdRead(wakeupFd);
+            waker.clearCounter();
         }
     }
 
@@ -302,8 +290,7 @@ public final class IoUringPollRing implements RingSource {
     @Override
     public void park(long timeoutNanos) throws IOException {
         ensureOpen();
-        if (WAKEUP_STATE.getAndSet(this, WAKEUP_IDLE) != WAKEUP_IDLE || timeoutNanos == 0
-                || ring.cqTail() != ring.cqHead()) {
+        if (waker.reset() || timeoutNanos == 0 || ring.cqTail() != ring.cqHead()) {
             if (ring.sqPending() != 0) {
                 Errno.check("io_uring_enter", ring.submit());
             }
@@ -313,7 +300,7 @@ public final class IoUringPollRing implements RingSource {
         int res = ring.enter(ring.sqPending(), 1, Native.IORING_ENTER_GETEVENTS,
                 timeoutNanos < 0 ? -1 : timeoutNanos);
         // A wakeup() racing with the return counts for this park; one after this line ends the next park.
-        wakeupState = WAKEUP_IDLE;
+        waker.reset();
         if (res < 0 && res != -Native.ETIME && res != -Native.EINTR) {
             throw Errno.ioException("io_uring_enter", res);
         }
@@ -330,7 +317,7 @@ public final class IoUringPollRing implements RingSource {
 
     @Override
     public boolean beginExternalPark() {
-        if (closed || WAKEUP_STATE.getAndSet(this, WAKEUP_IDLE) != WAKEUP_IDLE || ring.cqTail() != ring.cqHead()) {
+        if (closed || waker.reset() || ring.cqTail() != ring.cqHead()) {
             return false;
         }
         // Arms queued outside a drain must be in the kernel before the loop sleeps on their completions.
@@ -341,16 +328,14 @@ public final class IoUringPollRing implements RingSource {
     public void endExternalPark() {
         // As after park(): a wakeup() racing with the return counts for this park; later ones end the next.
         if (!closed) {
-            wakeupState = WAKEUP_IDLE;
+            waker.reset();
         }
     }
 
     @Override
     public void wakeup() {
-        // The plain read first: while a wakeup is pending, further ones cost neither a CAS nor a syscall.
-        if (wakeupState == WAKEUP_IDLE && WAKEUP_STATE.compareAndSet(this, WAKEUP_IDLE, WAKEUP_WRITTEN)) {
-            Native.eventFdWrite(wakeupFd, 1);
-        }
+        // Coalesced until a park takes it; never a write once close() has returned.
+        waker.wakeup();
     }
 
     @Override
@@ -359,10 +344,9 @@ public final class IoUringPollRing implements RingSource {
             return;
         }
         closed = true;
-        wakeupState = WAKEUP_CLOSED;
         // Closing the ring fd ends every arm in the kernel; the registered fds are the caller's.
         ring.close();
-        Native.close(wakeupFd);
+        waker.close();
     }
 
     /** POLL_ADD submissions for registered fds so far (initial arms and re-arms). */
@@ -380,7 +364,7 @@ public final class IoUringPollRing implements RingSource {
     }
 
     private void armWakeup() {
-        ring.queueSqe(pollAddOp, wakeupFd, 0, Native.IORING_POLL_ADD_MULTI, Native.EPOLLIN, WAKEUP_DATA);
+        ring.queueSqe(pollAddOp, waker.fd(), 0, Native.IORING_POLL_ADD_MULTI, Native.EPOLLIN, WAKEUP_DATA);
     }
 
     private boolean queuePollAdd(int fd, int events, long data) {

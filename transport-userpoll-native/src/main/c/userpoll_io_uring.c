@@ -136,11 +136,8 @@ static jint userpoll_ioUringEnter(JNIEnv* env, jclass clazz, jint fd, jint toSub
 CONSTANT(ioUringSetupOutLength, OUT_LENGTH)
 CONSTANT(ioringSetupCoopTaskrun, IORING_SETUP_COOP_TASKRUN)
 CONSTANT(ioringSetupTaskrunFlag, IORING_SETUP_TASKRUN_FLAG)
-CONSTANT(ioringSetupSingleIssuer, IORING_SETUP_SINGLE_ISSUER)
-CONSTANT(ioringSetupSubmitAll, IORING_SETUP_SUBMIT_ALL)
 CONSTANT(ioringSetupClamp, IORING_SETUP_CLAMP)
 CONSTANT(ioringFeatExtArg, IORING_FEAT_EXT_ARG)
-CONSTANT(ioringFeatNodrop, IORING_FEAT_NODROP)
 CONSTANT(ioringFeatMinTimeout, IORING_FEAT_MIN_TIMEOUT)
 CONSTANT(ioringEnterGetevents, IORING_ENTER_GETEVENTS)
 CONSTANT(ioringSqCqOverflow, IORING_SQ_CQ_OVERFLOW)
@@ -150,18 +147,12 @@ CONSTANT(ioringPollAddMulti, IORING_POLL_ADD_MULTI)
 CONSTANT(ioringOpNop, IORING_OP_NOP)
 CONSTANT(ioringOpPollAdd, IORING_OP_POLL_ADD)
 CONSTANT(ioringOpPollRemove, IORING_OP_POLL_REMOVE)
-CONSTANT(ioringOpAsyncCancel, IORING_OP_ASYNC_CANCEL)
 CONSTANT(ioringOpRecv, IORING_OP_RECV)
-CONSTANT(ioringOpSend, IORING_OP_SEND)
 CONSTANT(ioringOpSendmsg, IORING_OP_SENDMSG)
-CONSTANT(ioringOpWritev, IORING_OP_WRITEV)
 CONSTANT(sizeofIoUringSqe, sizeof(struct io_uring_sqe))
 CONSTANT(sizeofIoUringCqe, sizeof(struct io_uring_cqe))
 CONSTANT(sqeOffsetOpcode, offsetof(struct io_uring_sqe, opcode))
-CONSTANT(sqeOffsetFlags, offsetof(struct io_uring_sqe, flags))
-CONSTANT(sqeOffsetIoprio, offsetof(struct io_uring_sqe, ioprio))
 CONSTANT(sqeOffsetFd, offsetof(struct io_uring_sqe, fd))
-CONSTANT(sqeOffsetOff, offsetof(struct io_uring_sqe, off))
 CONSTANT(sqeOffsetAddr, offsetof(struct io_uring_sqe, addr))
 CONSTANT(sqeOffsetLen, offsetof(struct io_uring_sqe, len))
 CONSTANT(sqeOffsetOpFlags, offsetof(struct io_uring_sqe, poll32_events))
@@ -177,11 +168,8 @@ static const JNINativeMethod method_table[] = {
     { "ioUringSetupOutLength", "()I", (void*) userpoll_ioUringSetupOutLength },
     { "ioringSetupCoopTaskrun", "()I", (void*) userpoll_ioringSetupCoopTaskrun },
     { "ioringSetupTaskrunFlag", "()I", (void*) userpoll_ioringSetupTaskrunFlag },
-    { "ioringSetupSingleIssuer", "()I", (void*) userpoll_ioringSetupSingleIssuer },
-    { "ioringSetupSubmitAll", "()I", (void*) userpoll_ioringSetupSubmitAll },
     { "ioringSetupClamp", "()I", (void*) userpoll_ioringSetupClamp },
     { "ioringFeatExtArg", "()I", (void*) userpoll_ioringFeatExtArg },
-    { "ioringFeatNodrop", "()I", (void*) userpoll_ioringFeatNodrop },
     { "ioringFeatMinTimeout", "()I", (void*) userpoll_ioringFeatMinTimeout },
     { "ioringEnterGetevents", "()I", (void*) userpoll_ioringEnterGetevents },
     { "ioringSqCqOverflow", "()I", (void*) userpoll_ioringSqCqOverflow },
@@ -191,18 +179,12 @@ static const JNINativeMethod method_table[] = {
     { "ioringOpNop", "()I", (void*) userpoll_ioringOpNop },
     { "ioringOpPollAdd", "()I", (void*) userpoll_ioringOpPollAdd },
     { "ioringOpPollRemove", "()I", (void*) userpoll_ioringOpPollRemove },
-    { "ioringOpAsyncCancel", "()I", (void*) userpoll_ioringOpAsyncCancel },
     { "ioringOpRecv", "()I", (void*) userpoll_ioringOpRecv },
-    { "ioringOpSend", "()I", (void*) userpoll_ioringOpSend },
     { "ioringOpSendmsg", "()I", (void*) userpoll_ioringOpSendmsg },
-    { "ioringOpWritev", "()I", (void*) userpoll_ioringOpWritev },
     { "sizeofIoUringSqe", "()I", (void*) userpoll_sizeofIoUringSqe },
     { "sizeofIoUringCqe", "()I", (void*) userpoll_sizeofIoUringCqe },
     { "sqeOffsetOpcode", "()I", (void*) userpoll_sqeOffsetOpcode },
-    { "sqeOffsetFlags", "()I", (void*) userpoll_sqeOffsetFlags },
-    { "sqeOffsetIoprio", "()I", (void*) userpoll_sqeOffsetIoprio },
     { "sqeOffsetFd", "()I", (void*) userpoll_sqeOffsetFd },
-    { "sqeOffsetOff", "()I", (void*) userpoll_sqeOffsetOff },
     { "sqeOffsetAddr", "()I", (void*) userpoll_sqeOffsetAddr },
     { "sqeOffsetLen", "()I", (void*) userpoll_sqeOffsetLen },
     { "sqeOffsetOpFlags", "()I", (void*) userpoll_sqeOffsetOpFlags },

@@ -57,13 +57,11 @@ CONSTANT(errnoEperm, EPERM)
 CONSTANT(errnoEnomem, ENOMEM)
 CONSTANT(errnoEfault, EFAULT)
 CONSTANT(errnoEtime, ETIME)
-CONSTANT(errnoEcanceled, ECANCELED)
 CONSTANT(errnoEmfile, EMFILE)
 CONSTANT(errnoEbusy, EBUSY)
 CONSTANT(errnoEnfile, ENFILE)
 CONSTANT(errnoEnobufs, ENOBUFS)
 CONSTANT(pageSize, sysconf(_SC_PAGESIZE))
-CONSTANT(sysEpollPwait2, SYS_epoll_pwait2)
 #undef CONSTANT
 
 /* ---- the unix-common natives (io.netty.channel.unix), registered once per JVM through Unix ---- */
@@ -192,13 +190,11 @@ static const JNINativeMethod method_table[] = {
     { "errnoEnomem", "()I", (void*) userpoll_errnoEnomem },
     { "errnoEfault", "()I", (void*) userpoll_errnoEfault },
     { "errnoEtime", "()I", (void*) userpoll_errnoEtime },
-    { "errnoEcanceled", "()I", (void*) userpoll_errnoEcanceled },
     { "errnoEmfile", "()I", (void*) userpoll_errnoEmfile },
     { "errnoEbusy", "()I", (void*) userpoll_errnoEbusy },
     { "errnoEnfile", "()I", (void*) userpoll_errnoEnfile },
     { "errnoEnobufs", "()I", (void*) userpoll_errnoEnobufs },
     { "pageSize", "()I", (void*) userpoll_pageSize },
-    { "sysEpollPwait2", "()I", (void*) userpoll_sysEpollPwait2 },
     { "registerUnix", "()I", (void*) userpoll_registerUnix },
     { "epollCreate", "()I", (void*) userpoll_epollCreate },
     { "epollCtl", "(IIIIJ)I", (void*) userpoll_epollCtl },

@@ -25,13 +25,6 @@
 #define SO_BUSY_POLL 46
 #endif
 
-/* Returns bytes sent, or -errno; offset is the file position to send from (not updated in the fd). */
-static jlong userpoll_sendfile(JNIEnv* env, jclass clazz, jint outFd, jint inFd, jlong offset, jlong count) {
-    off_t off = (off_t) offset;
-    ssize_t n = sendfile(outFd, inFd, &off, (size_t) count);
-    return n < 0 ? -errno : (jlong) n;
-}
-
 /*
  * sendfile(2) from a io.netty.channel.DefaultFileRegion: its FileChannel's fd is read through JNI (no
  * reflection or --add-opens needed) and its transferred count advanced, as Netty's own transports do.
@@ -94,7 +87,6 @@ static jint userpoll_socketPair(JNIEnv* env, jclass clazz, jintArray fds) {
 CONSTANT(solSocket, SOL_SOCKET)
 CONSTANT(ipprotoTcp, IPPROTO_TCP)
 CONSTANT(ipprotoIp, IPPROTO_IP)
-CONSTANT(ipprotoIpv6, IPPROTO_IPV6)
 CONSTANT(ipTos, IP_TOS)
 CONSTANT(ipv6Tclass, IPV6_TCLASS)
 CONSTANT(soBusyPoll, SO_BUSY_POLL)
@@ -116,13 +108,11 @@ CONSTANT(msghdrOffsetIovlen, offsetof(struct msghdr, msg_iovlen))
 #undef CONSTANT
 
 static const JNINativeMethod method_table[] = {
-    { "sendfile", "(IIJJ)J", (void*) userpoll_sendfile },
     { "sendfileRegion", "(ILio/netty/channel/DefaultFileRegion;JJJ)J", (void*) userpoll_sendfileRegion },
     { "socketPair", "([I)I", (void*) userpoll_socketPair },
     { "solSocket", "()I", (void*) userpoll_solSocket },
     { "ipprotoTcp", "()I", (void*) userpoll_ipprotoTcp },
     { "ipprotoIp", "()I", (void*) userpoll_ipprotoIp },
-    { "ipprotoIpv6", "()I", (void*) userpoll_ipprotoIpv6 },
     { "ipTos", "()I", (void*) userpoll_ipTos },
     { "ipv6Tclass", "()I", (void*) userpoll_ipv6Tclass },
     { "soBusyPoll", "()I", (void*) userpoll_soBusyPoll },

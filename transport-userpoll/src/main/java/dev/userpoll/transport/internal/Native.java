@@ -42,7 +42,6 @@ public final class Native {
     public static final int EPOLL_CTL_DEL = epollCtlDel();
     public static final int SIZEOF_EPOLL_EVENT = sizeofEpollEvent();
     public static final int OFFSETOF_EPOLL_DATA = offsetofEpollData();
-    public static final int SYS_EPOLL_PWAIT2 = sysEpollPwait2();
 
     public static final int EAGAIN = errnoEagain();
     public static final int EINTR = errnoEintr();
@@ -56,7 +55,6 @@ public final class Native {
     public static final int ENOMEM = errnoEnomem();
     public static final int EFAULT = errnoEfault();
     public static final int ETIME = errnoEtime();
-    public static final int ECANCELED = errnoEcanceled();
     public static final int EMFILE = errnoEmfile();
     public static final int EBUSY = errnoEbusy();
     public static final int ENFILE = errnoEnfile();
@@ -69,11 +67,8 @@ public final class Native {
     public static final int IO_URING_SETUP_OUT_LENGTH = ioUringSetupOutLength();
     public static final int IORING_SETUP_COOP_TASKRUN = ioringSetupCoopTaskrun();
     public static final int IORING_SETUP_TASKRUN_FLAG = ioringSetupTaskrunFlag();
-    public static final int IORING_SETUP_SINGLE_ISSUER = ioringSetupSingleIssuer();
-    public static final int IORING_SETUP_SUBMIT_ALL = ioringSetupSubmitAll();
     public static final int IORING_SETUP_CLAMP = ioringSetupClamp();
     public static final int IORING_FEAT_EXT_ARG = ioringFeatExtArg();
-    public static final int IORING_FEAT_NODROP = ioringFeatNodrop();
     public static final int IORING_FEAT_MIN_TIMEOUT = ioringFeatMinTimeout();
     public static final int IORING_ENTER_GETEVENTS = ioringEnterGetevents();
     public static final int IORING_SQ_CQ_OVERFLOW = ioringSqCqOverflow();
@@ -83,18 +78,12 @@ public final class Native {
     public static final int IORING_OP_NOP = ioringOpNop();
     public static final int IORING_OP_POLL_ADD = ioringOpPollAdd();
     public static final int IORING_OP_POLL_REMOVE = ioringOpPollRemove();
-    public static final int IORING_OP_ASYNC_CANCEL = ioringOpAsyncCancel();
     public static final int IORING_OP_RECV = ioringOpRecv();
-    public static final int IORING_OP_SEND = ioringOpSend();
     public static final int IORING_OP_SENDMSG = ioringOpSendmsg();
-    public static final int IORING_OP_WRITEV = ioringOpWritev();
     public static final int SIZEOF_IO_URING_SQE = sizeofIoUringSqe();
     public static final int SIZEOF_IO_URING_CQE = sizeofIoUringCqe();
     public static final int SQE_OFFSET_OPCODE = sqeOffsetOpcode();
-    public static final int SQE_OFFSET_FLAGS = sqeOffsetFlags();
-    public static final int SQE_OFFSET_IOPRIO = sqeOffsetIoprio();
     public static final int SQE_OFFSET_FD = sqeOffsetFd();
-    public static final int SQE_OFFSET_OFF = sqeOffsetOff();
     public static final int SQE_OFFSET_ADDR = sqeOffsetAddr();
     public static final int SQE_OFFSET_LEN = sqeOffsetLen();
     public static final int SQE_OFFSET_OP_FLAGS = sqeOffsetOpFlags();
@@ -106,7 +95,6 @@ public final class Native {
     public static final int SOL_SOCKET = solSocket();
     public static final int IPPROTO_TCP = ipprotoTcp();
     public static final int IPPROTO_IP = ipprotoIp();
-    public static final int IPPROTO_IPV6 = ipprotoIpv6();
     public static final int IP_TOS = ipTos();
     public static final int IPV6_TCLASS = ipv6Tclass();
     public static final int SO_BUSY_POLL = soBusyPoll();
@@ -196,7 +184,6 @@ public final class Native {
     /** A connected non-blocking AF_UNIX stream pair into {@code fds[0..1]}; 0 or -errno. */
     public static native int socketPair(int[] fds);
 
-    public static native long sendfile(int outFd, int inFd, long offset, long count);
     /** sendfile from a DefaultFileRegion's open file at position + offset; advances its transferred count. */
     public static native long sendfileRegion(int outFd, io.netty.channel.DefaultFileRegion region,
                                              long position, long offset, long count);
@@ -215,7 +202,6 @@ public final class Native {
     private static native int epollCtlDel();
     private static native int sizeofEpollEvent();
     private static native int offsetofEpollData();
-    private static native int sysEpollPwait2();
     private static native int errnoEagain();
     private static native int errnoEintr();
     private static native int errnoEstale();
@@ -228,7 +214,6 @@ public final class Native {
     private static native int errnoEnomem();
     private static native int errnoEfault();
     private static native int errnoEtime();
-    private static native int errnoEcanceled();
     private static native int errnoEmfile();
     private static native int errnoEbusy();
     private static native int errnoEnfile();
@@ -239,11 +224,8 @@ public final class Native {
     private static native int ioUringSetupOutLength();
     private static native int ioringSetupCoopTaskrun();
     private static native int ioringSetupTaskrunFlag();
-    private static native int ioringSetupSingleIssuer();
-    private static native int ioringSetupSubmitAll();
     private static native int ioringSetupClamp();
     private static native int ioringFeatExtArg();
-    private static native int ioringFeatNodrop();
 
     private static native int ioringFeatMinTimeout();
     private static native int ioringEnterGetevents();
@@ -254,18 +236,12 @@ public final class Native {
     private static native int ioringOpNop();
     private static native int ioringOpPollAdd();
     private static native int ioringOpPollRemove();
-    private static native int ioringOpAsyncCancel();
     private static native int ioringOpRecv();
-    private static native int ioringOpSend();
     private static native int ioringOpSendmsg();
-    private static native int ioringOpWritev();
     private static native int sizeofIoUringSqe();
     private static native int sizeofIoUringCqe();
     private static native int sqeOffsetOpcode();
-    private static native int sqeOffsetFlags();
-    private static native int sqeOffsetIoprio();
     private static native int sqeOffsetFd();
-    private static native int sqeOffsetOff();
     private static native int sqeOffsetAddr();
     private static native int sqeOffsetLen();
     private static native int sqeOffsetOpFlags();
@@ -276,7 +252,6 @@ public final class Native {
     private static native int solSocket();
     private static native int ipprotoTcp();
     private static native int ipprotoIp();
-    private static native int ipprotoIpv6();
     private static native int ipTos();
     private static native int ipv6Tclass();
     private static native int soBusyPoll();

@@ -3,7 +3,6 @@ package dev.userpoll.transport.ring;
 import dev.userpoll.transport.internal.Native;
 
 import java.io.IOException;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * A plain edge-triggered epoll set: the source where no kernel-written ring exists, and the control
@@ -18,30 +17,24 @@ public final class EpollRingSource implements RingSource {
     /** Data word of the wakeup eventfd: no registration has fd -1, so it never looks current. */
     private static final long WAKEUP_DATA = -1L;
 
-    private static final AtomicIntegerFieldUpdater<EpollRingSource> WAKEUP_PENDING =
-            AtomicIntegerFieldUpdater.newUpdater(EpollRingSource.class, "wakeupPending");
-
     /** Set once epoll_pwait2 was refused (Linux before 5.11, or a seccomp filter that predates it). */
     private static volatile boolean pwait2Missing;
 
     private final int epfd;
-    private final int eventFd;
+    private final EventFdWaker waker;
     private final MappedMemory eventArray;
     private final int maxEvents;
     private final int eventSize = Native.SIZEOF_EPOLL_EVENT;
     private final int dataOffset = Native.OFFSETOF_EPOLL_DATA;
     private final FdRegistrations registrations = new FdRegistrations();
-    private final Object closeLock = new Object();
 
     private boolean usePwait2;
     /** Events the last park() took from the kernel, at the start of the array, not delivered yet. */
     private int parked;
     /** drain() consumed a wakeup: the next park() must return at once. */
     private boolean wakeupSeen;
-    /** Written under closeLock (wakeup() reads it there); the loop thread also reads it plainly. */
+    /** Loop thread only: wakeup() asks the waker, which refuses to write once close() has begun. */
     private boolean closed;
-    /** 1 while a wakeup write is in the eventfd and not yet consumed by the loop. */
-    private volatile int wakeupPending;
 
     /**
      * @param ringSize how many events one epoll_wait returns at most (capped at {@value #MAX_EVENTS});
@@ -58,17 +51,17 @@ public final class EpollRingSource implements RingSource {
         }
         int size = Math.min(ringSize, MAX_EVENTS);
         int ep = -1;
-        int ev = -1;
+        EventFdWaker ev = null;
         MappedMemory memory = null;
         try {
             ep = Errno.check("epoll_create1", Native.epollCreate());
-            ev = Errno.check("eventfd", Native.eventFd());
-            Errno.check("epoll_ctl(ADD, eventfd)",
-                    Native.epollCtl(ep, Native.EPOLL_CTL_ADD, ev, Native.EPOLLIN | Native.EPOLLET, WAKEUP_DATA));
+            ev = EventFdWaker.open();
+            Errno.check("epoll_ctl(ADD, eventfd)", Native.epollCtl(ep, Native.EPOLL_CTL_ADD, ev.fd(),
+                    Native.EPOLLIN | Native.EPOLLET, WAKEUP_DATA));
             memory = MappedMemory.allocate((long) size * Native.SIZEOF_EPOLL_EVENT);
         } catch (IOException | RuntimeException | Error e) {
-            if (ev >= 0) {
-                Native.close(ev);
+            if (ev != null) {
+                ev.close();
             }
             if (ep >= 0) {
                 Native.close(ep);
@@ -76,7 +69,7 @@ public final class EpollRingSource implements RingSource {
             throw e;
         }
         this.epfd = ep;
-        this.eventFd = ev;
+        this.waker = ev;
         this.eventArray = memory;
         this.maxEvents = size;
         this.usePwait2 = usePwait2 && !pwait2Missing;
@@ -158,7 +151,7 @@ public final class EpollRingSource implements RingSource {
             }
             long data = eventArray.getLong(offset + dataOffset);
             if (data == WAKEUP_DATA) {
-                consumeWakeup();
+                waker.consume();
                 wakeupSeen = true;
                 continue;
             }
@@ -209,7 +202,7 @@ public final class EpollRingSource implements RingSource {
         for (int i = 0, offset = 0; i < n; i++, offset += eventSize) {
             if (eventArray.getLong(offset + dataOffset) == WAKEUP_DATA) {
                 // Consumed here, before park returns: a wakeup() from now on must end the next park.
-                consumeWakeup();
+                waker.consume();
                 int last = (n - 1) * eventSize;
                 if (offset != last) {
                     eventArray.putInt(offset, eventArray.getInt(last));
@@ -221,40 +214,22 @@ public final class EpollRingSource implements RingSource {
         return n;
     }
 
-    /**
-     * The loop saw the eventfd's edge. The counter is read before wakeupPending is cleared: a wakeup()
-     * that finds it still set is covered by the edge being consumed now; one that finds it clear
-     * writes again, which makes a new edge (a read after that write could hide it from epoll).
-     */
-    private void consumeWakeup() {
-        Native.eventFdRead(eventFd);
-        wakeupPending = 0;
-    }
-
     @Override
     public void wakeup() {
-        // One eventfd write per loop cycle: until the loop consumes it, it stands for every later wakeup.
-        if (wakeupPending == 0 && WAKEUP_PENDING.compareAndSet(this, 0, 1)) {
-            synchronized (closeLock) { // never write to an eventfd number that close() gave back
-                if (!closed) {
-                    Native.eventFdWrite(eventFd, 1L);
-                }
-            }
-        }
+        // One eventfd write per loop cycle (the waker coalesces), never one after close() has returned.
+        waker.wakeup();
     }
 
     @Override
     public void close() {
-        synchronized (closeLock) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            parked = 0;
-            Native.close(eventFd);
-            Native.close(epfd);
-            eventArray.close();
+        if (closed) {
+            return;
         }
+        closed = true;
+        parked = 0;
+        waker.close();
+        Native.close(epfd);
+        eventArray.close();
     }
 
     private void checkOpen() throws IOException {

@@ -6,7 +6,6 @@ import io.netty.util.internal.SystemPropertyUtil;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * The io_uring ring source: the kernel writes readiness into the CQ ring, fed by one multishot
@@ -51,15 +50,9 @@ public final class IoUringPollRing implements RingSource {
     /** The SQ carries the poll arms and, with batched I/O, half of it the pass's socket operations. */
     private static final int MAX_SQ_ENTRIES = 512;
 
-    private static final int WAKEUP_IDLE = 0;
-    private static final int WAKEUP_WRITTEN = 1;
-    private static final int WAKEUP_CLOSED = 2;
-    private static final AtomicIntegerFieldUpdater<IoUringPollRing> WAKEUP_STATE =
-            AtomicIntegerFieldUpdater.newUpdater(IoUringPollRing.class, "wakeupState");
-
     private final IoUringRing ring;
     private final IoUringRingLayout layout;
-    private final int wakeupFd;
+    private final EventFdWaker waker;
     private final int pollAddOp;
     private final int pollRemoveOp;
     /** Flags that say completions wait in the kernel: CQ overflow, and task work under TASKRUN_FLAG. */
@@ -82,11 +75,6 @@ public final class IoUringPollRing implements RingSource {
     private long armCount;
     private int wakeupCompletions;
     private boolean wakeupMultishotSeen;
-    /**
-     * WRITTEN from a {@link #wakeup()} that wrote the eventfd until a {@link #park} consumes it (only
-     * then does wakeup write again); CLOSED once the eventfd is closed, so a late wakeup writes nothing.
-     */
-    private volatile int wakeupState;
 
     /** Opens a ring sized for {@code ringSize} ready events per drain, for a loop that parks. */
     public IoUringPollRing(int ringSize) throws IOException {
@@ -107,13 +95,13 @@ public final class IoUringPollRing implements RingSource {
 
     private IoUringPollRing(int sqEntries, int cqEntries, int setupFlags, boolean spinning) throws IOException {
         IoUringRing r = IoUringRing.open("io_uring", sqEntries, cqEntries, setupFlags);
-        int efd = -1;
+        EventFdWaker efd;
         try {
             if (!r.layout.hasFeature(Native.IORING_FEAT_EXT_ARG)) {
                 throw new IOException("io_uring is unavailable: the kernel lacks IORING_FEAT_EXT_ARG"
                         + " (timed waits need Linux 5.11 or later)");
             }
-            efd = Errno.check("eventfd", Native.eventFd());
+            efd = EventFdWaker.open();
         } catch (IOException | RuntimeException e) {
             r.close();
             throw e;
@@ -122,7 +110,7 @@ public final class IoUringPollRing implements RingSource {
         layout = r.layout;
         this.spinning = spinning;
         minWait = layout.hasFeature(Native.IORING_FEAT_MIN_TIMEOUT);
-        wakeupFd = efd;
+        waker = efd;
         pollAddOp = Native.IORING_OP_POLL_ADD;
         pollRemoveOp = Native.IORING_OP_POLL_REMOVE;
         kernelPendingFlags = Native.IORING_SQ_CQ_OVERFLOW
@@ -296,7 +284,7 @@ public final class IoUringPollRing implements RingSource {
         }
         if (wakeupCompletions % WAKEUP_READ_INTERVAL == 0) {
             // Every write adds to the counter and every write posts a completion regardless of its value.
-            Native.eventFdRead(wakeupFd);
+            waker.clearCounter();
         }
     }
 
@@ -330,8 +318,7 @@ public final class IoUringPollRing implements RingSource {
     @Override
     public void park(long timeoutNanos) throws IOException {
         ensureOpen();
-        if (WAKEUP_STATE.getAndSet(this, WAKEUP_IDLE) != WAKEUP_IDLE || timeoutNanos == 0
-                || ring.cqTail() != ring.cqHead()) {
+        if (waker.reset() || timeoutNanos == 0 || ring.cqTail() != ring.cqHead()) {
             flush();
             return;
         }
@@ -350,7 +337,7 @@ public final class IoUringPollRing implements RingSource {
                     deadlineFirst ? 0 : parkWindowMicros);
         }
         // A wakeup() racing with the return counts for this park; one after this line ends the next park.
-        wakeupState = WAKEUP_IDLE;
+        waker.reset();
         if (batch != null) {
             batch.onSubmitted(inline != 0);
         }
@@ -391,10 +378,8 @@ public final class IoUringPollRing implements RingSource {
 
     @Override
     public void wakeup() {
-        // The plain read first: while a wakeup is pending, further ones cost neither a CAS nor a syscall.
-        if (wakeupState == WAKEUP_IDLE && WAKEUP_STATE.compareAndSet(this, WAKEUP_IDLE, WAKEUP_WRITTEN)) {
-            Native.eventFdWrite(wakeupFd, 1);
-        }
+        // Coalesced until a park takes it; never a write once close() has returned.
+        waker.wakeup();
     }
 
     @Override
@@ -403,13 +388,12 @@ public final class IoUringPollRing implements RingSource {
             return;
         }
         closed = true;
-        wakeupState = WAKEUP_CLOSED;
         if (batch != null) {
             batch.close(); // its owners were closed first, which withdrew their operations
         }
         // Closing the ring fd ends every arm in the kernel; the registered fds are the caller's.
         ring.close();
-        Native.close(wakeupFd);
+        waker.close();
     }
 
     /** POLL_ADD submissions for registered fds so far (initial arms and re-arms). */
@@ -427,7 +411,7 @@ public final class IoUringPollRing implements RingSource {
     }
 
     private void armWakeup() {
-        queueSqe(pollAddOp, wakeupFd, 0, Native.IORING_POLL_ADD_MULTI, Native.EPOLLIN, UserData.WAKEUP);
+        queueSqe(pollAddOp, waker.fd(), 0, Native.IORING_POLL_ADD_MULTI, Native.EPOLLIN, UserData.WAKEUP);
     }
 
     /** Writes and publishes one SQE; when the SQ is full, submits what is queued first. */

@@ -52,7 +52,7 @@ final class IoUringRing implements AutoCloseable {
         int fd = setup(sqEntries, cqEntries, flags, out);
         if (fd < 0) {
             throw new IOException(what + " is unavailable: io_uring_setup(" + sqEntries + ", cq " + cqEntries
-                    + ") failed with " + errnoName(fd) + " ("
+                    + ") failed with " + Errno.describe(fd) + " ("
                     + Errno.ioException("io_uring_setup", fd).getMessage() + ')');
         }
         IoUringRingLayout l = new IoUringRingLayout(out);
@@ -209,22 +209,5 @@ final class IoUringRing implements AutoCloseable {
         cqRing.close();
         sqRing.close();
         Native.close(fd);
-    }
-
-    static String errnoName(int negativeErrno) {
-        int e = -negativeErrno;
-        if (e == Native.EPERM) {
-            return "EPERM (blocked, for example by a seccomp profile)";
-        }
-        if (e == Native.ENOMEM) {
-            return "ENOMEM (locked-memory limit or memory pressure)";
-        }
-        if (e == Native.ENOSYS) {
-            return "ENOSYS (kernel without io_uring)";
-        }
-        if (e == Native.EINVAL) {
-            return "EINVAL";
-        }
-        return "errno " + e;
     }
 }

@@ -11,7 +11,8 @@ import dev.userpoll.transport.internal.Native;
  * are relative to their ring's mapping; SQE/CQE field offsets are relative to the entry.
  */
 final class IoUringRingLayout {
-    // Indices into the setup result; the order is the C enum's.
+    // Indices into the setup result; the order is the C enum's. The C side also fills OUT_SQ_DROPPED (15),
+    // OUT_CQ_RING_ENTRIES (20), OUT_CQ_OVERFLOW (21) and OUT_CQ_FLAGS (23), which nothing here reads.
     private static final int OUT_FEATURES = 0;
     private static final int OUT_SETUP_FLAGS = 1;
     private static final int OUT_SQ_ENTRIES = 2;
@@ -27,25 +28,19 @@ final class IoUringRingLayout {
     private static final int OUT_SQ_RING_MASK = 12;
     private static final int OUT_SQ_RING_ENTRIES = 13;
     private static final int OUT_SQ_FLAGS = 14;
-    private static final int OUT_SQ_DROPPED = 15;
     private static final int OUT_SQ_ARRAY = 16;
     private static final int OUT_CQ_HEAD = 17;
     private static final int OUT_CQ_TAIL = 18;
     private static final int OUT_CQ_RING_MASK = 19;
-    private static final int OUT_CQ_RING_ENTRIES = 20;
-    private static final int OUT_CQ_OVERFLOW = 21;
     private static final int OUT_CQ_CQES = 22;
-    private static final int OUT_CQ_FLAGS = 23;
     /** How many values the C side writes; must match {@code Native.IO_URING_SETUP_OUT_LENGTH}. */
     static final int OUT_LENGTH = 24;
 
-    // Entry layouts (struct io_uring_sqe / io_uring_cqe), read from the kernel headers at load time.
+    // Entry layouts (struct io_uring_sqe / io_uring_cqe), read from the kernel headers at load time. Only the
+    // fields written or read are named: IoUringRing zeroes a whole SQE before it fills one in.
     static final int SQE_SIZE = Native.SIZEOF_IO_URING_SQE;
     static final int SQE_OPCODE = Native.SQE_OFFSET_OPCODE;
-    static final int SQE_FLAGS = Native.SQE_OFFSET_FLAGS;
-    static final int SQE_IOPRIO = Native.SQE_OFFSET_IOPRIO;
     static final int SQE_FD = Native.SQE_OFFSET_FD;
-    static final int SQE_OFF = Native.SQE_OFFSET_OFF;
     static final int SQE_ADDR = Native.SQE_OFFSET_ADDR;
     static final int SQE_LEN = Native.SQE_OFFSET_LEN;
     /** {@code poll32_events} (the union with {@code rw_flags}, {@code msg_flags}, ...). */
@@ -73,16 +68,12 @@ final class IoUringRingLayout {
     final int sqRingMask;
     final int sqRingEntries;
     final int sqFlags;
-    final int sqDropped;
     final int sqArray;
 
     final int cqHead;
     final int cqTail;
     final int cqRingMask;
-    final int cqRingEntries;
-    final int cqOverflow;
     final int cqCqes;
-    final int cqFlags;
 
     IoUringRingLayout(long[] out) {
         if (out.length < OUT_LENGTH || Native.IO_URING_SETUP_OUT_LENGTH != OUT_LENGTH) {
@@ -104,15 +95,11 @@ final class IoUringRingLayout {
         sqRingMask = (int) out[OUT_SQ_RING_MASK];
         sqRingEntries = (int) out[OUT_SQ_RING_ENTRIES];
         sqFlags = (int) out[OUT_SQ_FLAGS];
-        sqDropped = (int) out[OUT_SQ_DROPPED];
         sqArray = (int) out[OUT_SQ_ARRAY];
         cqHead = (int) out[OUT_CQ_HEAD];
         cqTail = (int) out[OUT_CQ_TAIL];
         cqRingMask = (int) out[OUT_CQ_RING_MASK];
-        cqRingEntries = (int) out[OUT_CQ_RING_ENTRIES];
-        cqOverflow = (int) out[OUT_CQ_OVERFLOW];
         cqCqes = (int) out[OUT_CQ_CQES];
-        cqFlags = (int) out[OUT_CQ_FLAGS];
     }
 
     /** A fresh array for {@code Native.ioUringSetup} to fill. */

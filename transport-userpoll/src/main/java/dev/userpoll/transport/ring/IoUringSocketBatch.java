@@ -1,7 +1,6 @@
 package dev.userpoll.transport.ring;
 
 import dev.userpoll.transport.internal.Native;
-import io.netty.channel.unix.IovArray;
 import io.netty.util.internal.PlatformDependent;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
@@ -118,9 +117,9 @@ public final class IoUringSocketBatch implements AutoCloseable {
 
     private static IoUringSocketBatch create(IoUringRing ring, boolean ownsRing, int capacity) throws IOException {
         int tableSize = Integer.highestOneBit(Math.max(2, capacity) * 2 - 1) * 2;
-        MappedMemory arena = MappedMemory.allocate((long) IOV_ARENA_ENTRIES * IovArray.IOV_SIZE);
+        MappedMemory arena = MappedMemory.allocate((long) IOV_ARENA_ENTRIES * MsgHdrLayout.IOV_SIZE);
         try {
-            MappedMemory headers = MappedMemory.allocate((long) tableSize * MsgHdr.SIZE);
+            MappedMemory headers = MappedMemory.allocate((long) tableSize * MsgHdrLayout.MSGHDR_STRIDE);
             return new IoUringSocketBatch(ring, ownsRing, capacity, arena, headers, tableSize);
         } catch (IOException | RuntimeException e) {
             arena.close();
@@ -187,14 +186,14 @@ public final class IoUringSocketBatch implements AutoCloseable {
         if (states[slot] != FREE || queued == capacity || closed) {
             return false;
         }
-        long iov = iovArena.address() + (long) iovUsed * IovArray.IOV_SIZE;
-        PlatformDependent.copyMemory(iovAddress, iov, (long) iovCount * IovArray.IOV_SIZE);
-        int hdr = slot * MsgHdr.SIZE;
-        for (int i = 0; i < MsgHdr.SIZE; i += Long.BYTES) {
+        long iov = iovArena.address() + (long) iovUsed * MsgHdrLayout.IOV_SIZE;
+        PlatformDependent.copyMemory(iovAddress, iov, (long) iovCount * MsgHdrLayout.IOV_SIZE);
+        int hdr = slot * MsgHdrLayout.MSGHDR_STRIDE;
+        for (int i = 0; i < MsgHdrLayout.MSGHDR_STRIDE; i += Long.BYTES) {
             msghdrs.putLong(hdr + i, 0L);
         }
-        msghdrs.putLong(hdr + MsgHdr.IOV, iov);
-        msghdrs.putLong(hdr + MsgHdr.IOVLEN, iovCount);
+        msghdrs.putLong(hdr + MsgHdrLayout.MSG_IOV_OFFSET, iov);
+        msghdrs.putLong(hdr + MsgHdrLayout.MSG_IOVLEN_OFFSET, iovCount);
         if (queue(SEND, Native.IORING_OP_SENDMSG, fd, msghdrs.address() + hdr, 1, sendFlags, target) < 0) {
             return false;
         }

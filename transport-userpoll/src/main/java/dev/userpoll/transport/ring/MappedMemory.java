@@ -14,7 +14,6 @@ import java.nio.ByteOrder;
  */
 final class MappedMemory implements AutoCloseable {
     private static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
-    private static final VarHandle LONG = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
 
     private final ByteBuffer buffer;
     private final long address;
@@ -42,15 +41,6 @@ final class MappedMemory implements AutoCloseable {
         return new MappedMemory(address, length, true);
     }
 
-    /** Maps {@code length} bytes of {@code fd} at {@code offset}, shared and populated. */
-    static MappedMemory mapShared(int fd, long offset, long length) throws java.io.IOException {
-        long addr = Native.mmap(length, Native.MAP_PROT_READ_WRITE, Native.MAP_SHARED_POPULATE, fd, offset);
-        if (addr < 0) {
-            throw Errno.ioException("mmap(fd " + fd + ", offset " + offset + ", length " + length + ")", (int) addr);
-        }
-        return owning(addr, length);
-    }
-
     /** Zero-filled anonymous memory, page aligned. */
     static MappedMemory allocate(long length) throws java.io.IOException {
         long addr = Native.mmap(length, Native.MAP_PROT_READ_WRITE, Native.MAP_PRIVATE_ANONYMOUS, -1, 0);
@@ -66,10 +56,6 @@ final class MappedMemory implements AutoCloseable {
 
     long length() {
         return length;
-    }
-
-    ByteBuffer buffer() {
-        return buffer;
     }
 
     int getInt(int offset) {
@@ -88,16 +74,8 @@ final class MappedMemory implements AutoCloseable {
         buffer.putLong(offset, value);
     }
 
-    byte getByte(int offset) {
-        return buffer.get(offset);
-    }
-
     void putByte(int offset, byte value) {
         buffer.put(offset, value);
-    }
-
-    void putShort(int offset, short value) {
-        buffer.putShort(offset, value);
     }
 
     int getIntAcquire(int offset) {
@@ -124,24 +102,8 @@ final class MappedMemory implements AutoCloseable {
         return (int) INT.getAndAdd(buffer, offset, delta);
     }
 
-    int getAndBitwiseOrInt(int offset, int bits) {
-        return (int) INT.getAndBitwiseOr(buffer, offset, bits);
-    }
-
     boolean compareAndSetInt(int offset, int expected, int value) {
         return INT.compareAndSet(buffer, offset, expected, value);
-    }
-
-    long getLongAcquire(int offset) {
-        return (long) LONG.getAcquire(buffer, offset);
-    }
-
-    long getAndAddLong(int offset, long delta) {
-        return (long) LONG.getAndAdd(buffer, offset, delta);
-    }
-
-    boolean compareAndSetLong(int offset, long expected, long value) {
-        return LONG.compareAndSet(buffer, offset, expected, value);
     }
 
     @Override

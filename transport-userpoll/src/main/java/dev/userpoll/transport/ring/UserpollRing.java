@@ -4,7 +4,6 @@ import dev.userpoll.transport.internal.Native;
 import io.netty.util.internal.SystemPropertyUtil;
 
 import java.io.IOException;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -68,7 +67,7 @@ public final class UserpollRing implements RingSource {
     private final UserpollKernel.Epoll epoll;
     private final UserpollRingConsumer consumer;
     private final FdRegistrations registrations = new FdRegistrations();
-    private final int eventFd;
+    private final EventFdWaker waker;
     private final int timerFd;
     /** Drain's view of the caller's handler; a field so that drain does not allocate a lambda. */
     private final ReadyHandler dispatcher = this::dispatch;
@@ -76,11 +75,7 @@ public final class UserpollRing implements RingSource {
     private int delivered;
     /** The wakeup eventfd's entry was drained: the next park must not sleep. */
     private boolean wakeupDrained;
-    private static final AtomicIntegerFieldUpdater<UserpollRing> WAKEUP_WRITTEN =
-            AtomicIntegerFieldUpdater.newUpdater(UserpollRing.class, "wakeupWritten");
-    /** 1 from a wakeup's eventfd write until its ring entry is drained: further wakeups need no write. */
-    private volatile int wakeupWritten;
-    private volatile boolean closed;
+    private boolean closed;
 
     /**
      * Opens a userpoll epoll with room for {@code ringSize} registrations (plus the two internal fds),
@@ -94,22 +89,24 @@ public final class UserpollRing implements RingSource {
     UserpollRing(int ringSize, UserpollKernel kernel) throws IOException {
         int size = (int) Math.min(MAX_ITEMS, Math.max(1L, (long) ringSize + 2));
         UserpollKernel.Epoll opened = kernel.create(size);
-        int efd = -1;
+        EventFdWaker efd = null;
         int tfd = -1;
         try {
-            efd = Errno.check("eventfd", Native.eventFd());
+            efd = EventFdWaker.open();
             tfd = Errno.check("timerfd_create", Native.timerFd());
-            ctlAdd(opened, efd, Native.EPOLLIN, WAKEUP_DATA, "eventfd");
+            ctlAdd(opened, efd.fd(), Native.EPOLLIN, WAKEUP_DATA, "eventfd");
             ctlAdd(opened, tfd, Native.EPOLLIN, TIMER_DATA, "timerfd");
             consumer = new UserpollRingConsumer(opened.header(), opened.index(), opened.protocol());
         } catch (IOException | RuntimeException e) {
             closeQuietly(tfd);
-            closeQuietly(efd);
+            if (efd != null) {
+                efd.close();
+            }
             opened.close();
             throw e instanceof IOException ? (IOException) e : new IOException(e.getMessage(), e);
         }
         epoll = opened;
-        eventFd = efd;
+        waker = efd;
         timerFd = tfd;
     }
 
@@ -179,8 +176,9 @@ public final class UserpollRing implements RingSource {
     private void dispatch(long data, int events) {
         if (data == WAKEUP_DATA) {
             // Set before re-opening wakeup(): one that skipped its write meanwhile still ends the next park.
+            // Each write makes its own entry (the item is edge-triggered), so the counter is left unread.
             wakeupDrained = true;
-            wakeupWritten = 0;
+            waker.reset();
         } else if (data != TIMER_DATA && registrations.isCurrent(data)) {
             delivered++;
             handler.ready(registrations.token(data), events);
@@ -220,10 +218,8 @@ public final class UserpollRing implements RingSource {
 
     @Override
     public void wakeup() {
-        // The plain read first: while a written wakeup is in flight, more cost neither a CAS nor a syscall.
-        if (!closed && wakeupWritten == 0 && WAKEUP_WRITTEN.compareAndSet(this, 0, 1)) {
-            Native.eventFdWrite(eventFd, 1);
-        }
+        // Coalesced until the wakeup's ring entry is drained; never a write once close() has returned.
+        waker.wakeup();
     }
 
     @Override
@@ -234,7 +230,7 @@ public final class UserpollRing implements RingSource {
         closed = true;
         epoll.close();
         Native.close(timerFd);
-        Native.close(eventFd);
+        waker.close();
     }
 
     // ---- detection and mapping
@@ -319,43 +315,6 @@ public final class UserpollRing implements RingSource {
         }
     }
 
-    /** Names the errnos detection can meet (values from the native library, else Linux's generic ones). */
-    static String errnoName(int errno) {
-        if (errno == Native.EFAULT) {
-            return "EFAULT";
-        }
-        if (errno == Native.EINVAL) {
-            return "EINVAL";
-        }
-        if (errno == Native.ENOSYS) {
-            return "ENOSYS";
-        }
-        if (errno == Native.EPERM) {
-            return "EPERM";
-        }
-        if (errno == Native.ENOMEM) {
-            return "ENOMEM";
-        }
-        if (errno == Native.EBADF) {
-            return "EBADF";
-        }
-        if (errno == Native.ENOENT) {
-            return "ENOENT";
-        }
-        switch (errno) {
-            case 6:
-                return "ENXIO";
-            case 19:
-                return "ENODEV";
-            case 95:
-                return "EOPNOTSUPP";
-            case 524:
-                return "ENOTSUPP";
-            default:
-                return "errno " + errno;
-        }
-    }
-
     /** The syscall number that proved to be {@code epoll_create2}, and the protocol to speak. */
     static final class Detected {
         final int syscallNumber;
@@ -385,9 +344,8 @@ public final class UserpollRing implements RingSource {
         static Opened open(int nr, int size, UserpollProtocol protocol) throws IOException {
             int fd = Native.epollCreate2(nr, EPOLL_USERPOLL | EPOLL_CLOEXEC, size);
             if (fd < 0) {
-                // ENOMEM from a real epoll_create2: the ring's pages are charged to RLIMIT_MEMLOCK.
-                throw new IOException("failed with " + errnoName(-fd)
-                        + (fd == -Native.ENOMEM ? " (RLIMIT_MEMLOCK too low for the ring's pages?)" : ""));
+                // ENOMEM from a real epoll_create2: the ring's pages are charged to RLIMIT_MEMLOCK, which Errno.describe names.
+                throw new IOException("failed with " + Errno.describe(fd));
             }
             MappedMemory page = null;
             MappedMemory header = null;
@@ -433,7 +391,7 @@ public final class UserpollRing implements RingSource {
             long addr = Native.mmap(length, Native.MAP_PROT_READ_WRITE, Native.MAP_SHARED_POPULATE, fd, offset);
             if (addr < 0) {
                 throw new IOException("returned an eventpoll fd, but mmap of its " + what + " (offset " + offset
-                        + ", " + length + " bytes) failed with " + errnoName((int) -addr));
+                        + ", " + length + " bytes) failed with " + Errno.describe((int) addr));
             }
             return MappedMemory.owning(addr, length);
         }

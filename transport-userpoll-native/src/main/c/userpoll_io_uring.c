@@ -19,6 +19,12 @@
 /* Linux 6.12 (io_uring_getevents_arg.min_wait_usec); older UAPI headers lack the name, not the bit. */
 #define IORING_FEAT_MIN_TIMEOUT (1U << 15)
 #endif
+#ifndef IORING_ENTER_REGISTERED_RING
+/* Linux 5.18: the ring fd registered with the task; older UAPI headers lack the names, not the ABI. */
+#define IORING_ENTER_REGISTERED_RING (1U << 4)
+#define IORING_REGISTER_RING_FDS 20
+#define IORING_UNREGISTER_RING_FDS 21
+#endif
 
 /* Indices of the long[] that ioUringSetup fills; IoUringRingLayout on the Java side mirrors them. */
 enum {
@@ -132,6 +138,33 @@ static jint userpoll_ioUringEnter(JNIEnv* env, jclass clazz, jint fd, jint toSub
     RETURN_OR_ERRNO(syscall(__NR_io_uring_enter, fd, (unsigned) toSubmit, (unsigned) minComplete, (unsigned) flags, NULL, 0));
 }
 
+/*
+ * Registers the ring's own fd with the calling task (IORING_REGISTER_RING_FDS, Linux 5.18), so that its
+ * io_uring_enter calls, with IORING_ENTER_REGISTERED_RING and the returned index in place of the fd, skip the
+ * file-table lookup. The registration belongs to the calling thread. Returns the index, or -errno.
+ */
+static jint userpoll_ioUringRegisterRingFd(JNIEnv* env, jclass clazz, jint fd) {
+    /* struct io_uring_rsrc_update: offset (u32), resv (u32), data (u64); spelled out for old UAPI headers. */
+    struct { uint32_t offset; uint32_t resv; uint64_t data; } update;
+    memset(&update, 0, sizeof(update));
+    update.offset = (uint32_t) -1; /* any free slot; the kernel writes back the one it took */
+    update.data = (uint64_t) fd;
+    long res = syscall(__NR_io_uring_register, fd, IORING_REGISTER_RING_FDS, &update, 1);
+    if (res < 0) {
+        return -errno;
+    }
+    return res == 1 ? (jint) update.offset : -EINVAL;
+}
+
+/* Ends what ioUringRegisterRingFd did; on the thread that registered it. 0 or -errno. */
+static jint userpoll_ioUringUnregisterRingFd(JNIEnv* env, jclass clazz, jint fd, jint index) {
+    struct { uint32_t offset; uint32_t resv; uint64_t data; } update;
+    memset(&update, 0, sizeof(update));
+    update.offset = (uint32_t) index;
+    long res = syscall(__NR_io_uring_register, fd, IORING_UNREGISTER_RING_FDS, &update, 1);
+    return res < 0 ? -errno : 0;
+}
+
 #define CONSTANT(name, value) static jint userpoll_##name(JNIEnv* env, jclass clazz) { return (jint) (value); }
 CONSTANT(ioUringSetupOutLength, OUT_LENGTH)
 CONSTANT(ioringSetupCoopTaskrun, IORING_SETUP_COOP_TASKRUN)
@@ -140,6 +173,7 @@ CONSTANT(ioringSetupClamp, IORING_SETUP_CLAMP)
 CONSTANT(ioringFeatExtArg, IORING_FEAT_EXT_ARG)
 CONSTANT(ioringFeatMinTimeout, IORING_FEAT_MIN_TIMEOUT)
 CONSTANT(ioringEnterGetevents, IORING_ENTER_GETEVENTS)
+CONSTANT(ioringEnterRegisteredRing, IORING_ENTER_REGISTERED_RING)
 CONSTANT(ioringSqCqOverflow, IORING_SQ_CQ_OVERFLOW)
 CONSTANT(ioringSqTaskrun, IORING_SQ_TASKRUN)
 CONSTANT(ioringCqeFMore, IORING_CQE_F_MORE)
@@ -165,6 +199,9 @@ CONSTANT(cqeOffsetFlags, offsetof(struct io_uring_cqe, flags))
 static const JNINativeMethod method_table[] = {
     { "ioUringSetup", "(III[J)I", (void*) userpoll_ioUringSetup },
     { "ioUringEnter", "(IIIIJI)I", (void*) userpoll_ioUringEnter },
+    { "ioUringRegisterRingFd", "(I)I", (void*) userpoll_ioUringRegisterRingFd },
+    { "ioUringUnregisterRingFd", "(II)I", (void*) userpoll_ioUringUnregisterRingFd },
+    { "ioringEnterRegisteredRing", "()I", (void*) userpoll_ioringEnterRegisteredRing },
     { "ioUringSetupOutLength", "()I", (void*) userpoll_ioUringSetupOutLength },
     { "ioringSetupCoopTaskrun", "()I", (void*) userpoll_ioringSetupCoopTaskrun },
     { "ioringSetupTaskrunFlag", "()I", (void*) userpoll_ioringSetupTaskrunFlag },

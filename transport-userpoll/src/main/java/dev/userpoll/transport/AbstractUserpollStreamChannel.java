@@ -7,14 +7,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.DefaultFileRegion;
 import io.netty.channel.EventLoop;
 import io.netty.channel.FileRegion;
-import io.netty.channel.internal.ChannelUtils;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.IovArray;
 import io.netty.channel.unix.Socket;
@@ -36,6 +34,11 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
             + StringUtil.simpleClassName(DefaultFileRegion.class) + ')';
     /** A write queued in the loop's batch: the flush stops, the completion goes on. */
     private static final int WRITE_STATUS_QUEUED = -1;
+    // Netty's ChannelUtils has the next two, but io.netty.channel.internal is exported to Netty's own modules only.
+    /** A write that made no progress: the socket buffer is full, the spin ends and the OUT edge goes on. */
+    private static final int WRITE_STATUS_SNDBUF_FULL = Integer.MAX_VALUE;
+    /** Below this many bytes attempted, a short gathering write does not shrink the limit. */
+    private static final int MAX_BYTES_PER_GATHERING_WRITE_ATTEMPTED_LOW_THRESHOLD = 4096;
 
     /** This channel's reads and writes: at once until registered, then as the loop's submitter says. */
     private SocketIo io;
@@ -150,7 +153,7 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
     /** A gathering write's result, whichever way it reached the kernel: the write accounting. */
     private int written(ChannelOutboundBuffer in, long written, long attempted, long maxBytes) {
         if (written <= 0) {
-            return ChannelUtils.WRITE_STATUS_SNDBUF_FULL;
+            return WRITE_STATUS_SNDBUF_FULL;
         }
         adjustMaxBytesPerGatheringWrite(attempted, written, maxBytes);
         in.removeBytes(written);
@@ -163,7 +166,7 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
             if (attempted << 1 > oldMax) {
                 config().setMaxBytesPerGatheringWrite(attempted << 1);
             }
-        } else if (attempted > ChannelUtils.MAX_BYTES_PER_GATHERING_WRITE_ATTEMPTED_LOW_THRESHOLD
+        } else if (attempted > MAX_BYTES_PER_GATHERING_WRITE_ATTEMPTED_LOW_THRESHOLD
                 && written < attempted >>> 1) {
             config().setMaxBytesPerGatheringWrite(attempted >>> 1);
         }
@@ -182,7 +185,7 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
             }
             return 1;
         }
-        return ChannelUtils.WRITE_STATUS_SNDBUF_FULL;
+        return WRITE_STATUS_SNDBUF_FULL;
     }
 
     private int writeFileRegion(ChannelOutboundBuffer in, FileRegion region) throws Exception {
@@ -198,7 +201,7 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
             }
             return 1;
         }
-        return ChannelUtils.WRITE_STATUS_SNDBUF_FULL;
+        return WRITE_STATUS_SNDBUF_FULL;
     }
 
     /** Removes what a queued write sent, guarded against a listener's flush writing the rest twice. */
@@ -302,37 +305,7 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
 
     @Override
     public ChannelFuture shutdown(ChannelPromise promise) {
-        ChannelFuture outputFuture = shutdownOutput();
-        if (outputFuture.isDone()) {
-            shutdownOutputDone(outputFuture, promise);
-        } else {
-            outputFuture.addListener((ChannelFutureListener) f -> shutdownOutputDone(f, promise));
-        }
-        return promise;
-    }
-
-    private void shutdownOutputDone(ChannelFuture outputFuture, ChannelPromise promise) {
-        ChannelFuture inputFuture = shutdownInput();
-        if (inputFuture.isDone()) {
-            shutdownDone(outputFuture, inputFuture, promise);
-        } else {
-            inputFuture.addListener((ChannelFutureListener) f -> shutdownDone(outputFuture, f, promise));
-        }
-    }
-
-    private static void shutdownDone(ChannelFuture outputFuture, ChannelFuture inputFuture, ChannelPromise promise) {
-        Throwable outputCause = outputFuture.cause();
-        Throwable inputCause = inputFuture.cause();
-        if (outputCause != null) {
-            if (inputCause != null) {
-                outputCause.addSuppressed(inputCause);
-            }
-            promise.setFailure(outputCause);
-        } else if (inputCause != null) {
-            promise.setFailure(inputCause);
-        } else {
-            promise.setSuccess();
-        }
+        return DuplexShutdown.shutdownBoth(this, promise);
     }
 
     @Override

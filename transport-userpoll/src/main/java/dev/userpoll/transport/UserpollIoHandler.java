@@ -33,7 +33,7 @@ import java.util.concurrent.locks.LockSupport;
  * EventLoopGroup group = new MultiThreadIoEventLoopGroup(n, UserpollIoHandler.newFactory());
  * }</pre>
  */
-public final class UserpollIoHandler implements IoHandler, ReadyHandler {
+public final class UserpollIoHandler implements IoHandler {
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(UserpollIoHandler.class);
 
     private static final int AWAKE = 0;
@@ -82,6 +82,8 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
 
     /** The gathering-write vector every channel of this loop fills in turn. */
     private final IovArray iovArray = new IovArray();
+    /** What the ring source delivers to; not the handler itself, so no one else can inject readiness. */
+    private final ReadyHandler readyHandler = this::ready;
 
     private UserpollIoRegistration readyHead;
     private UserpollIoRegistration readyTail;
@@ -201,6 +203,11 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
         return submitterKind;
     }
 
+    @Override
+    public void initialize() {
+        source.initialize(); // on the loop thread: what the source binds to it (io_uring: its registered ring fd)
+    }
+
     /**
      * One pass: park if there is nothing to do (the park hands what the last pass queued to the kernel: arms and,
      * on the io_uring source, the batch's socket operations), else hand it over without waiting; drain the ring
@@ -219,7 +226,7 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
             } else {
                 source.flush();
             }
-            source.drain(this);
+            source.drain(readyHandler);
             serveReadyList();
             handledThisPass += submitter.completePass();
             consecutiveFailures = 0;
@@ -316,8 +323,7 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
     }
 
     /** Called by the ring source for each ready event: route it to its handle, never to a stale one. */
-    @Override
-    public void ready(long token, int events) {
+    private void ready(long token, int events) {
         int slot = (int) token;
         UserpollIoRegistration reg = slot >= 0 && slot < slotLimit ? slots[slot] : null;
         if (reg == null || reg.token != token) {

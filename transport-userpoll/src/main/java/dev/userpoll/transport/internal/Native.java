@@ -71,6 +71,7 @@ public final class Native {
     public static final int IORING_FEAT_EXT_ARG = ioringFeatExtArg();
     public static final int IORING_FEAT_MIN_TIMEOUT = ioringFeatMinTimeout();
     public static final int IORING_ENTER_GETEVENTS = ioringEnterGetevents();
+    public static final int IORING_ENTER_REGISTERED_RING = ioringEnterRegisteredRing();
     public static final int IORING_SQ_CQ_OVERFLOW = ioringSqCqOverflow();
     public static final int IORING_SQ_TASKRUN = ioringSqTaskrun();
     public static final int IORING_CQE_F_MORE = ioringCqeFMore();
@@ -180,6 +181,15 @@ public final class Native {
     public static native int ioUringEnter(int ringFd, int toSubmit, int minComplete, int flags, long timeoutNanos,
                                           int minWaitMicros);
 
+    /**
+     * Registers {@code ringFd} with the calling thread (IORING_REGISTER_RING_FDS, Linux 5.18); its index then
+     * replaces the fd in {@link #ioUringEnter} with {@link #IORING_ENTER_REGISTERED_RING}. Index, or -errno.
+     */
+    public static native int ioUringRegisterRingFd(int ringFd);
+
+    /** Ends {@link #ioUringRegisterRingFd}'s registration {@code index}, on the thread that made it; 0 or -errno. */
+    public static native int ioUringUnregisterRingFd(int ringFd, int index);
+
     // ---- sockets
     /** A connected non-blocking AF_UNIX stream pair into {@code fds[0..1]}; 0 or -errno. */
     public static native int socketPair(int[] fds);
@@ -229,6 +239,7 @@ public final class Native {
 
     private static native int ioringFeatMinTimeout();
     private static native int ioringEnterGetevents();
+    private static native int ioringEnterRegisteredRing();
     private static native int ioringSqCqOverflow();
     private static native int ioringSqTaskrun();
     private static native int ioringCqeFMore();

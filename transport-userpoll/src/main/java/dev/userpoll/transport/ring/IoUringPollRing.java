@@ -2,6 +2,8 @@ package dev.userpoll.transport.ring;
 
 import dev.userpoll.transport.internal.Native;
 import io.netty.util.internal.SystemPropertyUtil;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
 
 import java.io.IOException;
 import java.util.Arrays;
@@ -21,6 +23,7 @@ import java.util.Locale;
  * poll arms, and {@link #drain} routes their completions to the batch. One ring, one enter per pass.
  */
 public final class IoUringPollRing implements RingSource {
+    private static final InternalLogger logger = InternalLoggerFactory.getInstance(IoUringPollRing.class);
     /**
      * Setup flags: a comma list of {@code coop} (IORING_SETUP_COOP_TASKRUN), {@code taskrun}
      * (IORING_SETUP_TASKRUN_FLAG, implies coop), or {@code default} for none. Never DEFER_TASKRUN (completions
@@ -345,6 +348,21 @@ public final class IoUringPollRing implements RingSource {
             throw Errno.ioException("io_uring_enter", res);
         }
         flush();
+    }
+
+    /** Registers the ring fd with the loop thread: every enter of this loop (one per pass) skips the fd lookup. */
+    @Override
+    public void initialize() {
+        int res = ring.registerWithCurrentThread();
+        if (res < 0) {
+            logger.debug("io_uring ring fd not registered with the loop thread ({}): enters go by the fd",
+                    Errno.describe(res));
+        }
+    }
+
+    /** Whether the loop thread registered the ring fd (tests). */
+    boolean isRingFdRegistered() {
+        return ring.isRegisteredWithThread();
     }
 
     /** Hands every SQE written so far (arms, and the batch's socket operations) to the kernel, without waiting. */

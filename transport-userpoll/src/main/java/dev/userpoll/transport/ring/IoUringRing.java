@@ -19,6 +19,10 @@ final class IoUringRing implements AutoCloseable {
     private final int sqCapacity;
     private final int cqMask;
 
+    /** What io_uring_enter names the ring by: its fd, or its index once registered with the loop thread. */
+    private int enterFd;
+    /** {@code IORING_ENTER_REGISTERED_RING} once registered, else 0. */
+    private int enterFlags;
     /** Next SQE slot (free-running); the kernel sees it after {@link #publish()}'s release store. */
     private int sqTail;
     /** Next CQE to read (free-running); the kernel sees it after {@link #advanceCq()}'s release store. */
@@ -41,6 +45,31 @@ final class IoUringRing implements AutoCloseable {
         }
         sqTail = sqRing.getInt(layout.sqTail);
         cqHead = cqRing.getInt(layout.cqHead);
+        enterFd = fd;
+    }
+
+    /**
+     * Registers the ring fd with the calling thread (IORING_REGISTER_RING_FDS, Linux 5.18), as Netty's io_uring
+     * transport does: every later enter skips the kernel's fd-table lookup and reference count. From then on only
+     * this thread may enter the ring, and it should be the one that closes it. Returns 0, or -errno when the kernel
+     * refused (the ring then goes on by its fd).
+     */
+    int registerWithCurrentThread() {
+        if (enterFlags != 0 || closed) {
+            return 0;
+        }
+        int index = Native.ioUringRegisterRingFd(fd);
+        if (index < 0) {
+            return index;
+        }
+        enterFd = index;
+        enterFlags = Native.IORING_ENTER_REGISTERED_RING;
+        return 0;
+    }
+
+    /** Whether enters name the ring by its registered index. */
+    boolean isRegisteredWithThread() {
+        return enterFlags != 0;
     }
 
     /**
@@ -138,7 +167,7 @@ final class IoUringRing implements AutoCloseable {
             if (pending == 0) {
                 return submitted;
             }
-            int res = Native.ioUringEnter(fd, pending, 0, 0, -1, 0);
+            int res = Native.ioUringEnter(enterFd, pending, 0, enterFlags, -1, 0);
             if (res == -Native.EINTR) {
                 continue;
             }
@@ -151,7 +180,7 @@ final class IoUringRing implements AutoCloseable {
 
     /** io_uring_enter on this ring; {@code timeoutNanos < 0}: no limit. Returns the kernel's answer. */
     int enter(int toSubmit, int minComplete, int flags, long timeoutNanos) {
-        return Native.ioUringEnter(fd, toSubmit, minComplete, flags, timeoutNanos, 0);
+        return Native.ioUringEnter(enterFd, toSubmit, minComplete, flags | enterFlags, timeoutNanos, 0);
     }
 
     /**
@@ -159,7 +188,7 @@ final class IoUringRing implements AutoCloseable {
      * (fewer than {@code minComplete}); needs {@code IORING_FEAT_MIN_TIMEOUT}.
      */
     int enter(int toSubmit, int minComplete, int flags, long timeoutNanos, int minWaitMicros) {
-        return Native.ioUringEnter(fd, toSubmit, minComplete, flags, timeoutNanos, minWaitMicros);
+        return Native.ioUringEnter(enterFd, toSubmit, minComplete, flags | enterFlags, timeoutNanos, minWaitMicros);
     }
 
     /** The SQ ring flags (IORING_SQ_*), as the kernel last stored them. */
@@ -205,6 +234,11 @@ final class IoUringRing implements AutoCloseable {
             return;
         }
         closed = true;
+        if (enterFlags != 0) {
+            // The registration holds a reference to the ring: without this the ring outlives its close.
+            Native.ioUringUnregisterRingFd(fd, enterFd);
+            enterFlags = 0;
+        }
         sqes.close();
         cqRing.close();
         sqRing.close();

@@ -52,6 +52,13 @@ public interface RingSource extends AutoCloseable {
     void wakeup();
 
     /**
+     * Called once on the loop thread before its first pass: a source may bind what belongs to that thread (the
+     * io_uring source registers its ring fd with it). Every later call but {@link #wakeup()} comes from that thread.
+     */
+    default void initialize() {
+    }
+
+    /**
      * Hands whatever this pass queued for the kernel (deferred registrations, a shared batch's socket
      * operations) to it without waiting; the loop calls it when it will not {@link #park}. Most sources
      * submit as they go and have nothing to do here.

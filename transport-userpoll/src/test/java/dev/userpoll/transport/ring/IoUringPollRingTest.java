@@ -43,6 +43,45 @@ class IoUringPollRingTest extends AbstractRingSourceTest {
     }
 
     @Test
+    void aRingFdRegisteredWithTheLoopThreadStillWaitsDrainsSubmitsAndCloses() throws Exception {
+        try (TcpPair pair = TcpPair.open()) {
+            IoUringPollRing ring = new IoUringPollRing(64);
+            try {
+                ring.initialize();
+                org.junit.jupiter.api.Assumptions.assumeTrue(ring.isRingFdRegistered(),
+                        "the kernel refused IORING_REGISTER_RING_FDS (Linux 5.18)");
+                ring.register(pair.fd(), Native.EPOLLIN, 9);
+                collectNow(ring);
+                pair.peer.getOutputStream().write(1);
+                assertTrue(contains(collectUntil(ring, events -> !events.isEmpty()), 9, Native.EPOLLIN));
+                Thread waker = new Thread(() -> {
+                    try {
+                        Thread.sleep(50);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    ring.wakeup();
+                });
+                waker.start();
+                long start = System.nanoTime();
+                ring.park(30_000_000_000L); // by the registered index: a wakeup still ends it
+                waker.join();
+                assertTrue(System.nanoTime() - start < 10_000_000_000L, "wakeup() did not end the park");
+                ring.deregister(pair.fd());
+            } finally {
+                ring.close(); // unregisters first: the registration would otherwise keep the ring alive
+            }
+        }
+        // A thread has 16 registration slots: were close() not to give its slot back, this would run out.
+        for (int i = 0; i < 40; i++) {
+            try (IoUringPollRing ring = new IoUringPollRing(8)) {
+                ring.initialize();
+                assertTrue(ring.isRingFdRegistered(), "registration " + i + " refused: a slot was never given back");
+            }
+        }
+    }
+
+    @Test
     void probeReportsAvailableAndRingIsSizedFromTheHint() throws Exception {
         try (IoUringPollRing ring = new IoUringPollRing(4096)) {
             assertEquals(RingSourceKind.IO_URING, ring.kind());

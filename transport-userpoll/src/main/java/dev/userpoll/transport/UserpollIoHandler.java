@@ -383,6 +383,12 @@ public final class UserpollIoHandler implements IoHandler, ReadyHandler {
         return reg;
     }
 
+    /** Registrations holding a loop slot now (what a leak of slots would make grow). Loop thread only. */
+    int registrationCount() {
+        assert executor.isExecutorThread(Thread.currentThread());
+        return slotLimit - freeCount;
+    }
+
     private int newSlot() {
         if (slotLimit == slots.length) {
             int n = slots.length * 2;

@@ -22,7 +22,8 @@ class UserpollIoRegistrationCancelTest {
         Userpoll.ensureAvailability();
         LoopTasks loop = new LoopTasks();
         UserpollIoHandler handler = (UserpollIoHandler) UserpollIoHandler.newFactory(
-                UserpollIoHandlerTest.ScriptedSource::new, IdlePolicy.PARK).newHandler(loop);
+                new UserpollIoHandlerConfig().setIoSubmitter(IoSubmitter.DIRECT),
+                UserpollIoHandlerTest.ScriptedSource::new).newHandler(loop);
         AtomicReference<Round> current = new AtomicReference<>();
         AtomicInteger arrivals = new AtomicInteger();
         AtomicInteger badRounds = new AtomicInteger();

@@ -38,10 +38,11 @@ class UserpollRegistrationFailureTest {
     void aRefusedRegistrationClosesTheChannelAndFreesItsFdAndSlot(RingSourceKind kind) throws Exception {
         TestRingSources.assumeAvailable(kind);
         List<IoHandler> handlers = new CopyOnWriteArrayList<>();
+        UserpollIoHandlerConfig direct = new UserpollIoHandlerConfig().setIoSubmitter(IoSubmitter.DIRECT);
         AtomicInteger registered = new AtomicInteger();
         AtomicInteger refusedFd = new AtomicInteger(-1);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, executor -> {
-            IoHandler h = UserpollIoHandler.newFactory(() -> new CountingRingSource(kind.open(256)) {
+            IoHandler h = UserpollIoHandler.newFactory(direct, () -> new CountingRingSource(kind.open(256)) {
                 @Override
                 public void register(int fd, int events, long token) throws IOException {
                     // Once only: the refused channel's fd number is free again and the next accept may reuse it.
@@ -51,7 +52,7 @@ class UserpollRegistrationFailureTest {
                     registered.incrementAndGet();
                     super.register(fd, events, token);
                 }
-            }, IdlePolicy.PARK, IoSubmitter.DIRECT).newHandler(executor);
+            }).newHandler(executor);
             handlers.add(h);
             return h;
         });

@@ -26,6 +26,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.channels.AlreadyConnectedException;
@@ -124,16 +125,28 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
     @Override
     protected void doRegister(ChannelPromise promise) {
         ((IoEventLoop) eventLoop()).register((AbstractUserpollUnsafe) unsafe()).addListener(f -> {
-            if (f.isSuccess()) {
-                registration = (IoRegistration) f.getNow();
-                registered((UserpollIoHandler) registration.attachment());
-                if (isActive()) {
-                    arm();
-                }
-                promise.setSuccess();
-            } else {
+            if (!f.isSuccess()) {
                 promise.setFailure(f.cause());
+                return;
             }
+            IoRegistration reg = (IoRegistration) f.getNow();
+            registration = reg;
+            registered((UserpollIoHandler) reg.attachment());
+            if (isActive()) {
+                try {
+                    arm();
+                } catch (Throwable t) {
+                    // The ring source refused the fd (ENOSPC from a full userpoll item table, a refused poll
+                    // arm). Failing the promise makes Netty close the channel, but Netty treats the channel as
+                    // never registered and so never deregisters it: give the loop slot back here.
+                    withdrawIo(false);
+                    registration = null;
+                    reg.cancel();
+                    promise.setFailure(t instanceof UncheckedIOException ? t.getCause() : t);
+                    return;
+                }
+            }
+            promise.setSuccess();
         });
     }
 

@@ -1,8 +1,12 @@
 package dev.userpoll.transport;
 
+import dev.userpoll.transport.internal.UserpollProperties;
+import dev.userpoll.transport.internal.UserpollProperties.Setting;
 import dev.userpoll.transport.ring.IoUringSocketBatch;
 import dev.userpoll.transport.ring.RingSources;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -19,7 +23,7 @@ public enum IoSubmitter {
     BATCHED("batched");
 
     /** The submitters to try, in order, where none is given: {@code batched}, {@code direct} or both. */
-    public static final String PROPERTY = "userpoll.ioSubmitter";
+    public static final String PROPERTY = UserpollProperties.IO_SUBMITTER;
 
     private final String configName;
     private volatile Throwable cause;
@@ -30,24 +34,45 @@ public enum IoSubmitter {
     }
 
     /**
-     * The submitter loops get when none is named: the first available of {@value #PROPERTY} (a comma
-     * list) if set, else {@link #BATCHED} where it works (the README's benchmark), else {@link #DIRECT}.
+     * The submitter loops get when none is named: the first available of {@value #PROPERTY} (a comma list; else
+     * the {@code USERPOLL_IO_SUBMITTER} environment variable) if set, else {@link #BATCHED} where it works (the
+     * README's benchmark), else {@link #DIRECT}.
      */
     public static IoSubmitter preferred() {
-        String configured = io.netty.util.internal.SystemPropertyUtil.get(PROPERTY);
-        IoSubmitter last = DIRECT;
-        if (configured != null && !configured.isBlank()) {
-            for (String name : configured.split("[,\\s]+")) {
-                if (!name.isEmpty()) {
-                    last = fromConfigName(name);
-                    if (last.isAvailable()) {
-                        return last;
-                    }
-                }
-            }
-            return last;
+        Setting configured = UserpollProperties.system().get(PROPERTY, UserpollProperties.IO_SUBMITTER_ENV);
+        if (configured != null) {
+            return firstAvailable(parseList(configured));
         }
         return BATCHED.isAvailable() ? BATCHED : DIRECT;
+    }
+
+    /** The submitters of a list setting, in order, each once. */
+    static List<IoSubmitter> parseList(Setting setting) {
+        List<IoSubmitter> list = new ArrayList<>();
+        for (String entry : setting.entries()) {
+            try {
+                IoSubmitter submitter = fromConfigName(entry);
+                if (!list.contains(submitter)) {
+                    list.add(submitter);
+                }
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(setting + ": " + e.getMessage(), e);
+            }
+        }
+        if (list.isEmpty()) {
+            throw new IllegalArgumentException(setting + ": empty; valid: batched, direct");
+        }
+        return list;
+    }
+
+    /** The first available, else the last (so that building a factory reports why it is unavailable). */
+    static IoSubmitter firstAvailable(List<IoSubmitter> submitters) {
+        for (IoSubmitter submitter : submitters) {
+            if (submitter.isAvailable()) {
+                return submitter;
+            }
+        }
+        return submitters.get(submitters.size() - 1);
     }
 
     /** {@code direct} or {@code batched}. */

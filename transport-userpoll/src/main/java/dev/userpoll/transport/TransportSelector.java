@@ -3,6 +3,8 @@ package dev.userpoll.transport;
 import dev.userpoll.transport.NettyNativeTransports.NettyEpoll;
 import dev.userpoll.transport.NettyNativeTransports.NettyIoUring;
 import dev.userpoll.transport.SelectedTransport.Skipped;
+import dev.userpoll.transport.internal.UserpollProperties;
+import dev.userpoll.transport.internal.UserpollProperties.Setting;
 import dev.userpoll.transport.ring.RingSourceKind;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -10,15 +12,12 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -57,21 +56,23 @@ import java.util.stream.Collectors;
  *   <tr><td>{@value #RING_SIZE_PROPERTY}</td><td>{@value #RING_SIZE_ENV}</td><td>4096</td>
  *       <td>ring entries per loop</td></tr>
  * </table>
+ * The loops of a chosen {@code userpoll} entry take the rest of their configuration from the same settings
+ * ({@link UserpollIoHandlerConfig#fromSystemProperties()}: park window, batch entries, io_uring setup flags).
  * An unknown or malformed value is an {@link IllegalArgumentException} naming the setting and the
  * valid values, never a silent fallback. Unavailable entries are skipped with their cause; the choice
  * and the skipped entries are logged once, at INFO.
  */
 public final class TransportSelector {
-    public static final String TRANSPORT_PROPERTY = "userpoll.transport";
-    public static final String TRANSPORT_ENV = "USERPOLL_TRANSPORT";
-    public static final String RING_SOURCE_PROPERTY = "userpoll.ringSource";
-    public static final String RING_SOURCE_ENV = "USERPOLL_RING_SOURCE";
-    public static final String IDLE_SPIN_PROPERTY = "userpoll.idleSpin";
-    public static final String IDLE_SPIN_ENV = "USERPOLL_IDLE_SPIN";
-    public static final String IO_SUBMITTER_PROPERTY = IoSubmitter.PROPERTY;
-    public static final String IO_SUBMITTER_ENV = "USERPOLL_IO_SUBMITTER";
-    public static final String RING_SIZE_PROPERTY = "userpoll.ringSize";
-    public static final String RING_SIZE_ENV = "USERPOLL_RING_SIZE";
+    public static final String TRANSPORT_PROPERTY = UserpollProperties.TRANSPORT;
+    public static final String TRANSPORT_ENV = UserpollProperties.TRANSPORT_ENV;
+    public static final String RING_SOURCE_PROPERTY = UserpollProperties.RING_SOURCE;
+    public static final String RING_SOURCE_ENV = UserpollProperties.RING_SOURCE_ENV;
+    public static final String IDLE_SPIN_PROPERTY = UserpollProperties.IDLE_SPIN;
+    public static final String IDLE_SPIN_ENV = UserpollProperties.IDLE_SPIN_ENV;
+    public static final String IO_SUBMITTER_PROPERTY = UserpollProperties.IO_SUBMITTER;
+    public static final String IO_SUBMITTER_ENV = UserpollProperties.IO_SUBMITTER_ENV;
+    public static final String RING_SIZE_PROPERTY = UserpollProperties.RING_SIZE;
+    public static final String RING_SIZE_ENV = UserpollProperties.RING_SIZE_ENV;
 
     /** This transport first; then Netty's epoll; NIO always works. */
     public static final String DEFAULT_TRANSPORTS = "userpoll,netty-epoll,nio";
@@ -85,16 +86,13 @@ public final class TransportSelector {
             "netty-epoll", "netty-io_uring", "nio");
 
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(TransportSelector.class);
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ns|us|\u00b5s|ms|s)");
 
-    private final Function<String, String> properties;
-    private final Function<String, String> environment;
+    private final UserpollProperties settings;
     private final ClassLoader classLoader;
 
     TransportSelector(Function<String, String> properties, Function<String, String> environment,
                       ClassLoader classLoader) {
-        this.properties = properties;
-        this.environment = environment;
+        this.settings = new UserpollProperties(properties, environment);
         this.classLoader = classLoader;
     }
 
@@ -111,21 +109,24 @@ public final class TransportSelector {
      * @throws IllegalStateException    when no entry is available (every cause is attached as suppressed)
      */
     public static SelectedTransport select(String preference) {
-        return new TransportSelector(System::getProperty, System::getenv, TransportSelector.class.getClassLoader())
+        return new TransportSelector(UserpollProperties.system(), TransportSelector.class.getClassLoader())
                 .choose(preference);
+    }
+
+    private TransportSelector(UserpollProperties settings, ClassLoader classLoader) {
+        this.settings = settings;
+        this.classLoader = classLoader;
     }
 
     SelectedTransport choose(String preference) {
         Setting transports = preference != null
                 ? new Setting("the given preference", preference)
-                : setting(TRANSPORT_PROPERTY, TRANSPORT_ENV, DEFAULT_TRANSPORTS);
-        List<RingSourceKind> ringSources = parseRingSources(
-                setting(RING_SOURCE_PROPERTY, RING_SOURCE_ENV, DEFAULT_RING_SOURCES));
-        IdlePolicy idlePolicy = parseIdleSpin(setting(IDLE_SPIN_PROPERTY, IDLE_SPIN_ENV, "0"));
-        List<IoSubmitter> submitters = parseSubmitters(
-                setting(IO_SUBMITTER_PROPERTY, IO_SUBMITTER_ENV, DEFAULT_IO_SUBMITTERS));
-        int ringSize = parseRingSize(setting(RING_SIZE_PROPERTY, RING_SIZE_ENV,
-                Integer.toString(RingSourceKind.DEFAULT_RING_SIZE)));
+                : settings.get(TRANSPORT_PROPERTY, TRANSPORT_ENV, DEFAULT_TRANSPORTS);
+        List<RingSourceKind> ringSources = UserpollIoHandlerConfig.parseRingSources(
+                settings.get(RING_SOURCE_PROPERTY, RING_SOURCE_ENV, DEFAULT_RING_SOURCES));
+        UserpollIoHandlerConfig loopConfig = UserpollIoHandlerConfig.tuningFromProperties(settings);
+        List<IoSubmitter> submitters = IoSubmitter.parseList(
+                settings.get(IO_SUBMITTER_PROPERTY, IO_SUBMITTER_ENV, DEFAULT_IO_SUBMITTERS));
         // Parse the whole list before probing anything: a typo after the winner is still an error.
         Map<String, Candidate> candidates = parseTransports(transports, ringSources, submitters);
 
@@ -136,7 +137,7 @@ public final class TransportSelector {
             try {
                 cause = e.getValue().unavailabilityCause();
                 if (cause == null) {
-                    SelectedTransport chosen = e.getValue().create(name, ringSize, idlePolicy, skipped);
+                    SelectedTransport chosen = e.getValue().create(name, loopConfig, skipped);
                     logChoice(chosen, transports);
                     return chosen;
                 }
@@ -160,39 +161,6 @@ public final class TransportSelector {
             logger.info("Transport {} chosen from {}; skipped {}.", chosen, transports,
                     chosen.skipped().stream().map(Skipped::toString).collect(Collectors.joining(", ")));
         }
-    }
-
-    private Setting setting(String property, String env, String defaultValue) {
-        String v = properties.apply(property);
-        if (v != null && !v.isBlank()) {
-            return new Setting("system property " + property, v);
-        }
-        v = environment.apply(env);
-        if (v != null && !v.isBlank()) {
-            return new Setting("environment variable " + env, v);
-        }
-        return new Setting("default", defaultValue);
-    }
-
-    private static List<IoSubmitter> parseSubmitters(Setting setting) {
-        List<IoSubmitter> list = new ArrayList<>();
-        for (String entry : setting.value.split(",")) {
-            if (entry.isBlank()) {
-                continue;
-            }
-            try {
-                IoSubmitter submitter = IoSubmitter.fromConfigName(entry);
-                if (!list.contains(submitter)) {
-                    list.add(submitter);
-                }
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(setting + ": " + e.getMessage(), e);
-            }
-        }
-        if (list.isEmpty()) {
-            throw new IllegalArgumentException(setting + ": empty; valid: batched, direct");
-        }
-        return list;
     }
 
     private Map<String, Candidate> parseTransports(Setting setting, List<RingSourceKind> ringSources,
@@ -250,69 +218,6 @@ public final class TransportSelector {
                 + "; valid entries: " + String.join(", ", VALID_TRANSPORTS));
     }
 
-    private static List<RingSourceKind> parseRingSources(Setting setting) {
-        List<RingSourceKind> kinds = new ArrayList<>();
-        for (String entry : setting.entries()) {
-            RingSourceKind kind;
-            try {
-                kind = RingSourceKind.fromConfigName(entry);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown ring source '" + entry + "' in " + setting
-                        + "; valid: userpoll, io_uring, epoll");
-            }
-            if (!kinds.contains(kind)) {
-                kinds.add(kind);
-            }
-        }
-        if (kinds.isEmpty()) {
-            throw new IllegalArgumentException("no ring source named in " + setting + "; valid: userpoll, io_uring, epoll");
-        }
-        return kinds;
-    }
-
-    /** {@code 0} or {@code park}, or a whole number with a unit: {@code ns}, {@code us}, {@code ms}, {@code s}. */
-    static IdlePolicy parseIdleSpin(Setting setting) {
-        String v = setting.value.trim().toLowerCase(Locale.ROOT);
-        if ("0".equals(v) || "park".equals(v)) {
-            return IdlePolicy.PARK;
-        }
-        Matcher m = DURATION.matcher(v);
-        if (!m.matches()) {
-            throw new IllegalArgumentException("invalid idle spin '" + setting.value + "' in " + setting
-                    + "; expected 0, park, or a duration such as 50us or 1ms (units ns, us, ms, s)");
-        }
-        long n;
-        try {
-            n = Long.parseLong(m.group(1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("idle spin '" + setting.value + "' in " + setting + " is too large");
-        }
-        switch (m.group(2)) {
-            case "ns":
-                return IdlePolicy.spinThenPark(Duration.ofNanos(n));
-            case "ms":
-                return IdlePolicy.spinThenPark(Duration.ofMillis(n));
-            case "s":
-                return IdlePolicy.spinThenPark(Duration.ofSeconds(n));
-            default:
-                return IdlePolicy.spinThenPark(Duration.ofNanos(Math.multiplyExact(n, 1000L)));
-        }
-    }
-
-    private static int parseRingSize(Setting setting) {
-        int size;
-        try {
-            size = Integer.parseInt(setting.value.trim());
-        } catch (NumberFormatException e) {
-            size = -1;
-        }
-        if (size <= 0) {
-            throw new IllegalArgumentException("invalid ring size '" + setting.value + "' in " + setting
-                    + "; expected a positive whole number of entries, e.g. 4096");
-        }
-        return size;
-    }
-
     /** One-line reason for a log: the message chain, without stack traces. */
     static String describe(Throwable cause) {
         StringBuilder sb = new StringBuilder();
@@ -354,7 +259,7 @@ public final class TransportSelector {
         /** {@code null} when usable. */
         Throwable unavailabilityCause();
 
-        SelectedTransport create(String name, int ringSize, IdlePolicy idlePolicy, List<Skipped> skipped);
+        SelectedTransport create(String name, UserpollIoHandlerConfig loopConfig, List<Skipped> skipped);
     }
 
     private static Candidate userpoll(RingSourceKind kind, List<IoSubmitter> submitters) {
@@ -381,10 +286,11 @@ public final class TransportSelector {
             }
 
             @Override
-            public SelectedTransport create(String name, int ringSize, IdlePolicy idlePolicy, List<Skipped> skipped) {
+            public SelectedTransport create(String name, UserpollIoHandlerConfig loopConfig, List<Skipped> skipped) {
                 IoSubmitter submitter = submitter();
-                return new SelectedTransport(name, kind, idlePolicy, submitter,
-                        UserpollIoHandler.newFactory(kind, ringSize, idlePolicy, submitter),
+                UserpollIoHandlerConfig config = loopConfig.copy().setRingSource(kind).setIoSubmitter(submitter);
+                return new SelectedTransport(name, kind, config.getIdlePolicy(), submitter,
+                        UserpollIoHandler.newFactory(config),
                         UserpollServerSocketChannel.class, UserpollSocketChannel.class, skipped);
             }
         };
@@ -399,7 +305,7 @@ public final class TransportSelector {
             }
 
             @Override
-            public SelectedTransport create(String name, int ringSize, IdlePolicy idlePolicy, List<Skipped> skipped) {
+            public SelectedTransport create(String name, UserpollIoHandlerConfig loopConfig, List<Skipped> skipped) {
                 return new SelectedTransport(name, null, null, null, NettyEpoll.ioHandlerFactory(),
                         NettyEpoll.serverChannelClass(), NettyEpoll.channelClass(), skipped);
             }
@@ -415,7 +321,7 @@ public final class TransportSelector {
             }
 
             @Override
-            public SelectedTransport create(String name, int ringSize, IdlePolicy idlePolicy, List<Skipped> skipped) {
+            public SelectedTransport create(String name, UserpollIoHandlerConfig loopConfig, List<Skipped> skipped) {
                 return new SelectedTransport(name, null, null, null, NettyIoUring.ioHandlerFactory(),
                         NettyIoUring.serverChannelClass(), NettyIoUring.channelClass(), skipped);
             }
@@ -429,35 +335,9 @@ public final class TransportSelector {
         }
 
         @Override
-        public SelectedTransport create(String name, int ringSize, IdlePolicy idlePolicy, List<Skipped> skipped) {
+        public SelectedTransport create(String name, UserpollIoHandlerConfig loopConfig, List<Skipped> skipped) {
             return new SelectedTransport(name, null, null, null, NioIoHandler.newFactory(),
                     NioServerSocketChannel.class, NioSocketChannel.class, skipped);
         }
     };
-
-    /** A setting's value and where it came from, for messages. */
-    static final class Setting {
-        final String origin;
-        final String value;
-
-        Setting(String origin, String value) {
-            this.origin = origin;
-            this.value = value;
-        }
-
-        List<String> entries() {
-            List<String> out = new ArrayList<>();
-            for (String s : value.split("[,\\s]+")) {
-                if (!s.isEmpty()) {
-                    out.add(s);
-                }
-            }
-            return out;
-        }
-
-        @Override
-        public String toString() {
-            return "'" + value + "' (" + origin + ')';
-        }
-    }
 }

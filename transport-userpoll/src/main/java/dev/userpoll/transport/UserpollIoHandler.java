@@ -13,7 +13,6 @@ import io.netty.channel.IoRegistration;
 import io.netty.channel.unix.IovArray;
 import io.netty.util.concurrent.ThreadAwareExecutor;
 import io.netty.util.internal.ObjectUtil;
-import io.netty.util.internal.SystemPropertyUtil;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 
@@ -32,6 +31,7 @@ import java.util.concurrent.locks.LockSupport;
  * <pre>{@code
  * EventLoopGroup group = new MultiThreadIoEventLoopGroup(n, UserpollIoHandler.newFactory());
  * }</pre>
+ * {@link #newFactory(UserpollIoHandlerConfig)} takes the ring source, ring size, idle policy and I/O submitter.
  */
 public final class UserpollIoHandler implements IoHandler {
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(UserpollIoHandler.class);
@@ -41,17 +41,6 @@ public final class UserpollIoHandler implements IoHandler {
     private static final int SPINNING = 1;
     /** About to park or parked: a waker must reach the kernel. */
     private static final int PARKING = 2;
-
-    /** Operations per batched submit (SQ entries of the batch's ring). */
-    static final int BATCH_ENTRIES = 256;
-    /**
-     * How long a loop that parks with queued sends may hold their completions back (µs); 0 submits them in an
-     * enter of their own before parking. Their bytes leave at once either way: only promises, write
-     * listeners and writability wait, and only until the next event or wakeup ends the park, at most this long.
-     */
-    static final String PARK_WINDOW_PROPERTY = "userpoll.batch.parkWindowMicros";
-    private static final int PARK_WINDOW_MICROS =
-            Math.max(0, SystemPropertyUtil.getInt(PARK_WINDOW_PROPERTY, 50));
 
     /** Consecutive failed passes after which the ring source is given up (closed, its channels failed). */
     static final int MAX_CONSECUTIVE_SOURCE_FAILURES = 3;
@@ -90,62 +79,40 @@ public final class UserpollIoHandler implements IoHandler {
     private int handledThisPass;
     private boolean destroyed;
 
-    private UserpollIoHandler(ThreadAwareExecutor executor, RingSource source, IdlePolicy idlePolicy,
+    private UserpollIoHandler(ThreadAwareExecutor executor, RingSource source, UserpollIoHandlerConfig config,
                               IoUringSocketBatch batch) {
         this.executor = executor;
         this.source = source;
-        this.idlePolicy = idlePolicy;
+        this.idlePolicy = config.getIdlePolicy();
         this.submitter = batch == null ? Submitter.direct() : Submitter.batched(batch);
         this.submitterKind = batch == null ? IoSubmitter.DIRECT : IoSubmitter.BATCHED;
     }
 
     /**
-     * A factory on the best ring source this machine has (userpoll, then io_uring, then epoll), with the
-     * default I/O submitter ({@link IoSubmitter#preferred()}).
+     * A factory configured by the {@code userpoll.*} system properties (else {@code USERPOLL_*} environment
+     * variables), else the defaults: the best ring source this machine has (userpoll, then io_uring, then epoll)
+     * and the best I/O submitter. See {@link UserpollIoHandlerConfig#fromSystemProperties()}.
      */
     public static IoHandlerFactory newFactory() {
-        return newFactory(bestAvailableSource());
-    }
-
-    /** A factory on the given ring source, with the default ring size, no spinning and the default submitter. */
-    public static IoHandlerFactory newFactory(RingSourceKind kind) {
-        return newFactory(kind, RingSourceKind.DEFAULT_RING_SIZE, IdlePolicy.PARK);
-    }
-
-    /** A factory on the given ring source and I/O submitter, with the default ring size and no spinning. */
-    public static IoHandlerFactory newFactory(RingSourceKind kind, IoSubmitter submitter) {
-        return newFactory(kind, RingSourceKind.DEFAULT_RING_SIZE, IdlePolicy.PARK, submitter);
-    }
-
-    /** A factory on the given ring source with the default I/O submitter ({@link IoSubmitter#preferred()}). */
-    public static IoHandlerFactory newFactory(RingSourceKind kind, int ringSize, IdlePolicy idlePolicy) {
-        return newFactory(kind, ringSize, idlePolicy, IoSubmitter.preferred());
+        return newFactory(UserpollIoHandlerConfig.fromSystemProperties());
     }
 
     /**
-     * A factory on the given ring source.
+     * A factory whose loops follow {@code config}, copied now: changing the config later changes no loop.
      *
-     * @param ringSize   ring entries (io_uring CQ sizing, userpoll items, epoll events per call)
-     * @param idlePolicy how long an idle loop spins on the ring before it parks
-     * @param submitter  how the channels' reads and writes reach the kernel
+     * @throws IllegalStateException when the ring source or I/O submitter is unavailable here (with the cause)
      */
-    public static IoHandlerFactory newFactory(RingSourceKind kind, int ringSize, IdlePolicy idlePolicy,
-                                              IoSubmitter submitter) {
-        ObjectUtil.checkNotNull(kind, "kind");
-        ObjectUtil.checkPositive(ringSize, "ringSize");
-        ObjectUtil.checkNotNull(idlePolicy, "idlePolicy");
-        ObjectUtil.checkNotNull(submitter, "submitter");
+    public static IoHandlerFactory newFactory(UserpollIoHandlerConfig config) {
+        ObjectUtil.checkNotNull(config, "config");
         Userpoll.ensureAvailability();
+        UserpollIoHandlerConfig c = config.resolved();
+        RingSourceKind kind = c.getRingSource();
         Throwable cause = kind.unavailabilityCause();
         if (cause != null) {
             throw new IllegalStateException("ring source " + kind.configName() + " is unavailable: " + cause, cause);
         }
-        Throwable submitterCause = submitter.unavailabilityCause();
-        if (submitterCause != null) {
-            throw new IllegalStateException("I/O submitter " + submitter.configName() + " is unavailable: "
-                    + submitterCause, submitterCause);
-        }
-        return newFactory(() -> kind.open(ringSize, idlePolicy.spinNanos() > 0), idlePolicy, submitter);
+        boolean spinning = c.getIdlePolicy().spinNanos() > 0;
+        return newFactory(c, () -> kind.open(c.getRingSize(), spinning, c.getIoUringSetupFlags()));
     }
 
     /** Opens a ring source for each new loop. */
@@ -154,13 +121,21 @@ public final class UserpollIoHandler implements IoHandler {
         RingSource open() throws IOException;
     }
 
-    /** A factory over any ring source, on the direct path (tests wrap one to count what the loop asks of it). */
-    static IoHandlerFactory newFactory(RingSourceOpener opener, IdlePolicy idlePolicy) {
-        return newFactory(opener, idlePolicy, IoSubmitter.DIRECT);
-    }
-
-    /** A factory over any ring source with the given I/O submitter. */
-    static IoHandlerFactory newFactory(RingSourceOpener opener, IdlePolicy idlePolicy, IoSubmitter submitter) {
+    /**
+     * A factory over any ring source (tests wrap one to count or refuse what the loop asks of it). The config's
+     * ring source, ring size and setup flags are the opener's business; a {@code null} submitter is the best.
+     */
+    static IoHandlerFactory newFactory(UserpollIoHandlerConfig config, RingSourceOpener opener) {
+        UserpollIoHandlerConfig c = config.copy();
+        if (c.getIoSubmitter() == null) {
+            c.setIoSubmitter(IoSubmitter.BATCHED.isAvailable() ? IoSubmitter.BATCHED : IoSubmitter.DIRECT);
+        }
+        IoSubmitter submitter = c.getIoSubmitter();
+        Throwable submitterCause = submitter.unavailabilityCause();
+        if (submitterCause != null) {
+            throw new IllegalStateException("I/O submitter " + submitter.configName() + " is unavailable: "
+                    + submitterCause, submitterCause);
+        }
         return executor -> {
             RingSource source;
             try {
@@ -172,13 +147,13 @@ public final class UserpollIoHandler implements IoHandler {
             if (submitter == IoSubmitter.BATCHED) {
                 try {
                     // In the source's own io_uring where it has one: one ring, one enter per pass.
-                    batch = source.openSocketBatch(BATCH_ENTRIES, PARK_WINDOW_MICROS);
+                    batch = source.openSocketBatch(c.getBatchEntries(), c.getBatchParkWindowMicros());
                 } catch (IOException e) {
                     source.close();
                     throw new UncheckedIOException("cannot open the batched I/O ring", e);
                 }
             }
-            return new UserpollIoHandler(executor, source, idlePolicy, batch);
+            return new UserpollIoHandler(executor, source, c, batch);
         };
     }
 
@@ -439,6 +414,12 @@ public final class UserpollIoHandler implements IoHandler {
         slots[slot] = reg;
         handle.registered();
         return reg;
+    }
+
+    /** Registrations holding a loop slot now (what a leak of slots would make grow). Loop thread only. */
+    int registrationCount() {
+        assert executor.isExecutorThread(Thread.currentThread());
+        return slotLimit - freeCount;
     }
 
     private int newSlot() {

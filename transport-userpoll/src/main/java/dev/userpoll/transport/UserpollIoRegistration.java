@@ -3,6 +3,8 @@ package dev.userpoll.transport;
 import io.netty.channel.IoOps;
 import io.netty.channel.IoRegistration;
 
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+
 /**
  * A handle's registration with one {@link UserpollIoHandler}. The fd reaches the kernel once, when
  * the handle submits {@link UserpollIoOps#arm(int)} (a socket is armed when it becomes active or starts
@@ -10,6 +12,9 @@ import io.netty.channel.IoRegistration;
  * {@link #cancel()} or {@link UserpollIoOps#DISARM}.
  */
 public final class UserpollIoRegistration implements IoRegistration {
+    private static final AtomicIntegerFieldUpdater<UserpollIoRegistration> CANCELLED =
+            AtomicIntegerFieldUpdater.newUpdater(UserpollIoRegistration.class, "cancelled");
+
     final UserpollIoHandler handler;
     final UserpollIoHandle handle;
     /** generation << 32 | slot: what the ring source hands back with every event. */
@@ -19,7 +24,8 @@ public final class UserpollIoRegistration implements IoRegistration {
     /** Intrusive ready-list link; loop thread only. */
     UserpollIoRegistration nextReady;
     boolean onReadyList;
-    private volatile boolean valid = true;
+    /** 1 once cancelled; set by one compare-and-set, so exactly one of several cancelling threads ends it. */
+    private volatile int cancelled;
 
     UserpollIoRegistration(UserpollIoHandler handler, UserpollIoHandle handle, long token) {
         this.handler = handler;
@@ -44,7 +50,7 @@ public final class UserpollIoRegistration implements IoRegistration {
         if (!(ops instanceof UserpollIoOps)) {
             throw new IllegalArgumentException("not UserpollIoOps: " + ops);
         }
-        if (!valid) {
+        if (cancelled != 0) {
             return -1;
         }
         UserpollIoOps uops = (UserpollIoOps) ops;
@@ -60,15 +66,16 @@ public final class UserpollIoRegistration implements IoRegistration {
 
     @Override
     public boolean isValid() {
-        return valid;
+        return cancelled == 0;
     }
 
     @Override
     public boolean cancel() {
-        if (!valid) {
+        // cancel() may race from several threads (a close on the loop, a deregister from elsewhere): a plain
+        // check-then-set let two of them through, and the handle heard unregistered() twice.
+        if (!CANCELLED.compareAndSet(this, 0, 1)) {
             return false;
         }
-        valid = false;
         handler.cancel(this);
         return true;
     }

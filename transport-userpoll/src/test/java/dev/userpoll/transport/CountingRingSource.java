@@ -7,8 +7,8 @@ import dev.userpoll.transport.ring.RingSourceKind;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A ring source that counts what the loop asks of the kernel side: registrations and removals. */
-final class CountingRingSource implements RingSource {
+/** A ring source that counts what the loop asks of the kernel side: registrations and removals (tests override to refuse). */
+class CountingRingSource implements RingSource {
     final RingSource delegate;
     final AtomicInteger registers = new AtomicInteger();
     final AtomicInteger deregisters = new AtomicInteger();

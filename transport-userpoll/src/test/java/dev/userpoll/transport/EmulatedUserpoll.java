@@ -40,7 +40,8 @@ public final class EmulatedUserpoll {
         ObjectUtil.checkPositive(ringSize, "ringSize");
         ObjectUtil.checkNotNull(idlePolicy, "idlePolicy");
         Userpoll.ensureAvailability(); // the native library, which the emulated kernel uses too
-        return UserpollIoHandler.newFactory(() -> EmulatedUserpollKernel.openRing(ringSize, protocol), idlePolicy,
-                submitter);
+        return UserpollIoHandler.newFactory(
+                new UserpollIoHandlerConfig().setRingSize(ringSize).setIdlePolicy(idlePolicy).setIoSubmitter(submitter),
+                () -> EmulatedUserpollKernel.openRing(ringSize, protocol));
     }
 }

@@ -58,7 +58,8 @@ public final class TestRingSources {
 
         public IoHandlerFactory ioHandlerFactory() {
             assumeAvailable();
-            return emulated == null ? UserpollIoHandler.newFactory(kind, submitter)
+            return emulated == null ? UserpollIoHandler.newFactory(
+                    new UserpollIoHandlerConfig().setRingSource(kind).setIoSubmitter(submitter))
                     : EmulatedUserpoll.ioHandlerFactory(emulated, submitter);
         }
 

@@ -3,6 +3,7 @@ package dev.userpoll.transport;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.userpoll.transport.SelectedTransport.Skipped;
+import dev.userpoll.transport.internal.UserpollProperties;
 import dev.userpoll.transport.ring.RingSourceKind;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -258,7 +259,7 @@ class TransportSelectorTest {
     }
 
     private static IdlePolicy spin(String v) {
-        return TransportSelector.parseIdleSpin(new TransportSelector.Setting("test", v));
+        return IdlePolicy.parse(new UserpollProperties.Setting("test", v));
     }
 
     @Test

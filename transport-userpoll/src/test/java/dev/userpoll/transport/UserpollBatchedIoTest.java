@@ -39,7 +39,8 @@ class UserpollBatchedIoTest {
         assumeTrue(cause == null, () -> "batched I/O is unavailable here: " + cause);
         TestRingSources.assumeAvailable(RingSourceKind.EPOLL);
         List<IoHandler> handlers = new CopyOnWriteArrayList<>();
-        IoHandlerFactory base = UserpollIoHandler.newFactory(RingSourceKind.EPOLL, IoSubmitter.BATCHED);
+        IoHandlerFactory base = UserpollIoHandler.newFactory(
+                new UserpollIoHandlerConfig().setRingSource(RingSourceKind.EPOLL).setIoSubmitter(IoSubmitter.BATCHED));
         IoHandlerFactory recording = executor -> {
             IoHandler h = base.newHandler(executor);
             handlers.add(h);
@@ -147,7 +148,8 @@ class UserpollBatchedIoTest {
             assumeTrue(cause == null, () -> "batched I/O is unavailable here: " + cause);
             TestRingSources.assumeAvailable(RingSourceKind.IO_URING);
             List<IoHandler> handlers = new CopyOnWriteArrayList<>();
-            IoHandlerFactory base = UserpollIoHandler.newFactory(RingSourceKind.IO_URING, IoSubmitter.BATCHED);
+            IoHandlerFactory base = UserpollIoHandler.newFactory(new UserpollIoHandlerConfig()
+                    .setRingSource(RingSourceKind.IO_URING).setIoSubmitter(IoSubmitter.BATCHED));
             group = new MultiThreadIoEventLoopGroup(1, executor -> {
                 IoHandler h = base.newHandler(executor);
                 handlers.add(h);

@@ -136,11 +136,12 @@ class UserpollChannelBehaviourTest {
     void everyFdIsRegisteredOnceAndNeverAgainWhileDataFlows(TestRingSources.Source source) throws Exception {
         source.assumeAvailable();
         ConcurrentLinkedQueue<CountingRingSource> opened = new ConcurrentLinkedQueue<>();
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, UserpollIoHandler.newFactory(() -> {
-            CountingRingSource s = new CountingRingSource(source.open(256));
-            opened.add(s);
-            return s;
-        }, IdlePolicy.PARK, source.submitter()));
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, UserpollIoHandler.newFactory(
+                new UserpollIoHandlerConfig().setIoSubmitter(source.submitter()), () -> {
+                    CountingRingSource s = new CountingRingSource(source.open(256));
+                    opened.add(s);
+                    return s;
+                }));
         try {
             Channel listener = EchoHarness.startEchoServer(group, sb -> { });
             int connections = 20;

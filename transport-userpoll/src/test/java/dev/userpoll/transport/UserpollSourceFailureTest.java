@@ -98,10 +98,11 @@ class UserpollSourceFailureTest {
     void aSourceThatKeepsFailingBacksTheLoopOffThenClosesItAndItsChannels() throws Exception {
         TestRingSources.assumeAvailable(RingSourceKind.EPOLL);
         CorruptibleSource[] sources = new CorruptibleSource[1];
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, UserpollIoHandler.newFactory(() -> {
+        UserpollIoHandlerConfig config = new UserpollIoHandlerConfig().setIoSubmitter(IoSubmitter.DIRECT);
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, UserpollIoHandler.newFactory(config, () -> {
             sources[0] = new CorruptibleSource(RingSourceKind.EPOLL.open(64));
             return sources[0];
-        }, IdlePolicy.PARK));
+        }));
         try (java.net.Socket client = new java.net.Socket()) {
             CountDownLatch accepted = new CountDownLatch(1);
             Channel listener = new ServerBootstrap().group(group).channel(UserpollServerSocketChannel.class)

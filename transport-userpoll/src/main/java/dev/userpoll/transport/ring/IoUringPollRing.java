@@ -1,7 +1,7 @@
 package dev.userpoll.transport.ring;
 
 import dev.userpoll.transport.internal.Native;
-import io.netty.util.internal.SystemPropertyUtil;
+import dev.userpoll.transport.internal.UserpollProperties;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 
@@ -30,7 +30,7 @@ public final class IoUringPollRing implements RingSource {
      * would appear only inside io_uring_enter) nor SINGLE_ISSUER (a source may be opened on another thread
      * than the loop's).
      */
-    static final String SETUP_FLAGS_PROPERTY = "dev.userpoll.ioUring.setupFlags";
+    static final String SETUP_FLAGS_PROPERTY = UserpollProperties.IO_URING_SETUP_FLAGS;
     /**
      * COOP_TASKRUN. Without it the kernel interrupts the loop with an IPI to post each multishot poll's CQE
      * (the HTTP benchmark: 23% of server samples, CPU per request 1.3-2x); with it the task work runs on the
@@ -469,8 +469,19 @@ public final class IoUringPollRing implements RingSource {
 
     /** The setup flags named by {@value #SETUP_FLAGS_PROPERTY}, else the default for a loop that does or does not spin. */
     static int configuredSetupFlags(boolean spinning) {
-        return parseSetupFlags(SystemPropertyUtil.get(SETUP_FLAGS_PROPERTY,
-                spinning ? SPINNING_SETUP_FLAGS : DEFAULT_SETUP_FLAGS));
+        return setupFlags(configuredSetupFlagNames(), spinning);
+    }
+
+    /** What {@value #SETUP_FLAGS_PROPERTY} (or its environment variable) names, or {@code null} when unset. */
+    static String configuredSetupFlagNames() {
+        UserpollProperties.Setting configured = UserpollProperties.system()
+                .get(SETUP_FLAGS_PROPERTY, UserpollProperties.IO_URING_SETUP_FLAGS_ENV);
+        return configured == null ? null : configured.value();
+    }
+
+    /** The setup flags {@code named} (a loop's configuration), or for {@code null} the default by idle policy. */
+    static int setupFlags(String named, boolean spinning) {
+        return parseSetupFlags(named != null ? named : spinning ? SPINNING_SETUP_FLAGS : DEFAULT_SETUP_FLAGS);
     }
 
     static int parseSetupFlags(String value) {

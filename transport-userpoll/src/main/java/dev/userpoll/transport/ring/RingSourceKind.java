@@ -92,6 +92,15 @@ public enum RingSourceKind {
      * readiness visible there without the loop's help (the io_uring source then asks for TASKRUN_FLAG).
      */
     public RingSource open(int ringSize, boolean spinning) throws java.io.IOException {
+        return open(ringSize, spinning, IoUringPollRing.configuredSetupFlagNames());
+    }
+
+    /**
+     * As {@link #open(int, boolean)}; {@code ioUringSetupFlags} names the io_uring source's setup flags
+     * ({@code coop}, {@code taskrun}, {@code default}; ignored by the other sources), {@code null} for the
+     * default of a loop that does or does not spin (a loop's configuration has read the properties already).
+     */
+    public RingSource open(int ringSize, boolean spinning, String ioUringSetupFlags) throws java.io.IOException {
         Throwable cause = unavailabilityCause();
         if (cause != null) {
             throw new java.io.IOException("ring source " + configName + " is unavailable: " + cause.getMessage(), cause);
@@ -100,7 +109,8 @@ public enum RingSourceKind {
             case USERPOLL:
                 return new UserpollRing(ringSize);
             case IO_URING:
-                return new IoUringPollRing(ringSize, spinning);
+                return new IoUringPollRing(IoUringPollRing.sqEntriesFor(ringSize), IoUringPollRing.cqEntriesFor(ringSize),
+                        IoUringPollRing.setupFlags(ioUringSetupFlags, spinning));
             default:
                 return new EpollRingSource(ringSize);
         }

@@ -1,9 +1,10 @@
 package dev.userpoll.benchmarks;
 
+import dev.userpoll.transport.RingSourceKind;
 import dev.userpoll.transport.internal.Native;
 import dev.userpoll.transport.ring.ReadyHandler;
 import dev.userpoll.transport.ring.RingSource;
-import dev.userpoll.transport.ring.RingSourceKind;
+import dev.userpoll.transport.ring.RingSources;
 import io.netty.util.internal.PlatformDependent;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -69,7 +70,7 @@ public class RingDrainBenchmark {
                 throw new IllegalStateException("ring source " + source + " is unavailable here: " + cause, cause);
             }
             // Room for every event of one round, so that no source ever has to fall back on overflow handling.
-            ring = kind.open(Math.max(64, Integer.highestOneBit(events) * 4));
+            ring = RingSources.open(kind.configName(), Math.max(64, Integer.highestOneBit(events) * 4), false, null);
             fds = newEventFds(events);
             for (int i = 0; i < fds.length; i++) {
                 ring.register(fds[i], Native.EPOLLIN, i);

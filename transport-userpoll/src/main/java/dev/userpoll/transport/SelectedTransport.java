@@ -1,6 +1,5 @@
 package dev.userpoll.transport;
 
-import dev.userpoll.transport.ring.RingSourceKind;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;

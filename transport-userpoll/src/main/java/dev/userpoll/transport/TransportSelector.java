@@ -5,7 +5,6 @@ import dev.userpoll.transport.NettyNativeTransports.NettyIoUring;
 import dev.userpoll.transport.SelectedTransport.Skipped;
 import dev.userpoll.transport.internal.UserpollProperties;
 import dev.userpoll.transport.internal.UserpollProperties.Setting;
-import dev.userpoll.transport.ring.RingSourceKind;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;

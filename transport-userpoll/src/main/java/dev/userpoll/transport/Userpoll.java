@@ -1,6 +1,5 @@
 package dev.userpoll.transport;
 
-import dev.userpoll.transport.ring.RingSourceKind;
 import dev.userpoll.transport.ring.RingSources;
 
 /**

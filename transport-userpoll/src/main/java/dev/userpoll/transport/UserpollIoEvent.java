@@ -8,7 +8,7 @@ import io.netty.channel.IoEvent;
  * it is served from the ready list: nothing new, carry on from where it stopped). Instances are
  * shared and cached per bit combination, so delivering an event never allocates.
  */
-public final class UserpollIoEvent implements IoEvent {
+final class UserpollIoEvent implements IoEvent {
     private static final int[] BITS = {
         Native.EPOLLIN, Native.EPOLLOUT, Native.EPOLLERR, Native.EPOLLHUP, Native.EPOLLRDHUP
     };

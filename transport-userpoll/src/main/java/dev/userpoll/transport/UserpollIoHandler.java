@@ -4,11 +4,11 @@ import dev.userpoll.transport.io.Submitter;
 import dev.userpoll.transport.ring.IoUringSocketBatch;
 import dev.userpoll.transport.ring.ReadyHandler;
 import dev.userpoll.transport.ring.RingSource;
-import dev.userpoll.transport.ring.RingSourceKind;
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerContext;
 import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.IoOps;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.unix.IovArray;
 import io.netty.util.concurrent.ThreadAwareExecutor;
@@ -18,9 +18,8 @@ import io.netty.util.internal.logging.InternalLoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -36,12 +35,6 @@ import java.util.concurrent.locks.LockSupport;
 public final class UserpollIoHandler implements IoHandler {
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(UserpollIoHandler.class);
 
-    private static final int AWAKE = 0;
-    /** Spinning on the ring: a waker only flips the state, no system call needed. */
-    private static final int SPINNING = 1;
-    /** About to park or parked: a waker must reach the kernel. */
-    private static final int PARKING = 2;
-
     /** Consecutive failed passes after which the ring source is given up (closed, its channels failed). */
     static final int MAX_CONSECUTIVE_SOURCE_FAILURES = 3;
     /** The first back-off after a failed pass; each further one doubles, up to {@link #MAX_BACKOFF_NANOS}. */
@@ -50,7 +43,6 @@ public final class UserpollIoHandler implements IoHandler {
 
     private final ThreadAwareExecutor executor;
     private final RingSource source;
-    private final IdlePolicy idlePolicy;
     /** How this loop's channels do their socket I/O (DESIGN.md 4b). */
     private final Submitter submitter;
     private final IoSubmitter submitterKind;
@@ -58,32 +50,27 @@ public final class UserpollIoHandler implements IoHandler {
     private int consecutiveFailures;
     /** Why the ring source was given up, or null while it works. */
     private volatile Throwable sourceFailure;
-    /** The loop's thread once it has run, so that a wakeup can reach a loop whose source was given up. */
-    private volatile Thread loopThread;
-    /** AWAKE, SPINNING or PARKING: only PARKING makes {@link #wakeup()} enter the kernel. */
-    private final AtomicInteger idleState = new AtomicInteger(AWAKE);
+    /** How the loop waits when it has nothing to do, and how other threads wake it. */
+    private final LoopIdle idle;
 
-    private UserpollIoRegistration[] slots = new UserpollIoRegistration[64];
-    private int[] generations = new int[64];
-    private int[] freeSlots = new int[64];
-    private int freeCount;
-    private int slotLimit;
+    /** Every registration of this loop, by the token the ring source hands back. */
+    private final SlotTable<Registration> registrations = new SlotTable<>();
 
     /** The gathering-write vector every channel of this loop fills in turn. */
     private final IovArray iovArray = new IovArray();
     /** What the ring source delivers to; not the handler itself, so no one else can inject readiness. */
     private final ReadyHandler readyHandler = this::ready;
 
-    private UserpollIoRegistration readyHead;
-    private UserpollIoRegistration readyTail;
+    private Registration readyHead;
+    private Registration readyTail;
     private int handledThisPass;
     private boolean destroyed;
 
-    private UserpollIoHandler(ThreadAwareExecutor executor, RingSource source, UserpollIoHandlerConfig config,
+    UserpollIoHandler(ThreadAwareExecutor executor, RingSource source, UserpollIoHandlerConfig config,
                               IoUringSocketBatch batch) {
         this.executor = executor;
         this.source = source;
-        this.idlePolicy = config.getIdlePolicy();
+        this.idle = new LoopIdle(executor, source, config.getIdlePolicy());
         this.submitter = batch == null ? Submitter.direct() : Submitter.batched(batch);
         this.submitterKind = batch == null ? IoSubmitter.DIRECT : IoSubmitter.BATCHED;
     }
@@ -115,46 +102,12 @@ public final class UserpollIoHandler implements IoHandler {
         return newFactory(c, () -> kind.open(c.getRingSize(), spinning, c.getIoUringSetupFlags()));
     }
 
-    /** Opens a ring source for each new loop. */
-    @FunctionalInterface
-    interface RingSourceOpener {
-        RingSource open() throws IOException;
-    }
-
     /**
      * A factory over any ring source (tests wrap one to count or refuse what the loop asks of it). The config's
      * ring source, ring size and setup flags are the opener's business; a {@code null} submitter is the best.
      */
-    static IoHandlerFactory newFactory(UserpollIoHandlerConfig config, RingSourceOpener opener) {
-        UserpollIoHandlerConfig c = config.copy();
-        if (c.getIoSubmitter() == null) {
-            c.setIoSubmitter(IoSubmitter.BATCHED.isAvailable() ? IoSubmitter.BATCHED : IoSubmitter.DIRECT);
-        }
-        IoSubmitter submitter = c.getIoSubmitter();
-        Throwable submitterCause = submitter.unavailabilityCause();
-        if (submitterCause != null) {
-            throw new IllegalStateException("I/O submitter " + submitter.configName() + " is unavailable: "
-                    + submitterCause, submitterCause);
-        }
-        return executor -> {
-            RingSource source;
-            try {
-                source = opener.open();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot open ring source", e);
-            }
-            IoUringSocketBatch batch = null;
-            if (submitter == IoSubmitter.BATCHED) {
-                try {
-                    // In the source's own io_uring where it has one: one ring, one enter per pass.
-                    batch = source.openSocketBatch(c.getBatchEntries(), c.getBatchParkWindowMicros());
-                } catch (IOException e) {
-                    source.close();
-                    throw new UncheckedIOException("cannot open the batched I/O ring", e);
-                }
-            }
-            return new UserpollIoHandler(executor, source, c, batch);
-        };
+    static IoHandlerFactory newFactory(UserpollIoHandlerConfig config, LoopFactory.RingSourceOpener opener) {
+        return LoopFactory.create(config, opener);
     }
 
     /** The first available of userpoll, io_uring, epoll. */
@@ -170,7 +123,7 @@ public final class UserpollIoHandler implements IoHandler {
 
     /** The ring source this loop drains. */
     public RingSourceKind ringSource() {
-        return source.kind();
+        return RingSourceKind.fromConfigName(source.name());
     }
 
     /** How this loop's channels do their reads and writes. */
@@ -192,12 +145,13 @@ public final class UserpollIoHandler implements IoHandler {
     @Override
     public int run(IoHandlerContext context) {
         if (sourceFailure != null) {
-            return idleWithoutSource(context);
+            idle.idleWithoutSource(context);
+            return 0;
         }
         handledThisPass = 0;
         try {
             if (context.canBlock() && readyHead == null && submitter.mayPark(source) && !source.hasReady()) {
-                idle(context);
+                idle.idle(context);
             } else {
                 source.flush();
             }
@@ -221,7 +175,7 @@ public final class UserpollIoHandler implements IoHandler {
         consecutiveFailures++;
         if (consecutiveFailures >= MAX_CONSECUTIVE_SOURCE_FAILURES) {
             logger.error("The {} ring source failed {} passes in a row; closing it and every channel of this loop.",
-                    source.kind().configName(), consecutiveFailures, t);
+                    source.name(), consecutiveFailures, t);
             giveUpSource(t);
             return;
         }
@@ -233,7 +187,6 @@ public final class UserpollIoHandler implements IoHandler {
 
     /** Closes every registered channel (their fds with them) and the source; later registrations fail. */
     private void giveUpSource(Throwable cause) {
-        loopThread = Thread.currentThread();
         sourceFailure = cause;
         closeRegisteredHandles();
         try {
@@ -244,70 +197,15 @@ public final class UserpollIoHandler implements IoHandler {
         }
     }
 
-    /** After the source was given up the loop still runs tasks: sleep until the next one, a wakeup or a deadline. */
-    private int idleWithoutSource(IoHandlerContext context) {
-        loopThread = Thread.currentThread();
-        if (context.canBlock()) {
-            idleState.set(PARKING);
-            try {
-                if (context.canBlock()) {
-                    long deadline = context.deadlineNanos();
-                    if (deadline == -1) {
-                        LockSupport.park(this);
-                    } else {
-                        LockSupport.parkNanos(this, Math.max(0, context.delayNanos(System.nanoTime())));
-                    }
-                }
-            } finally {
-                idleState.set(AWAKE);
-            }
-        }
-        return 0;
-    }
-
-    /** Spins (if the policy says so), then parks until an event, a wakeup or the next scheduled task. */
-    private void idle(IoHandlerContext context) throws IOException {
-        // Publish the state before re-checking for tasks: a task added after this line calls wakeup(), which sees it.
-        idleState.set(SPINNING);
-        try {
-            if (!context.canBlock()) {
-                source.flush();
-                return;
-            }
-            long spinNanos = idlePolicy.spinNanos();
-            if (spinNanos > 0) {
-                source.flush(); // what the last pass queued must be in the kernel before we watch for its events
-                long spinDeadline = System.nanoTime() + spinNanos;
-                do {
-                    if (source.hasReady() || idleState.get() == AWAKE) {
-                        return;
-                    }
-                    Thread.onSpinWait();
-                } while (System.nanoTime() - spinDeadline < 0);
-            }
-            // From here a wakeup must reach the kernel; a wakeup that came first makes the CAS fail.
-            if (idleState.compareAndSet(SPINNING, PARKING) && !source.hasReady()) {
-                long timeout = context.deadlineNanos() == -1 ? -1 : Math.max(0, context.delayNanos(System.nanoTime()));
-                source.park(timeout);
-            } else {
-                source.flush();
-            }
-        } finally {
-            idleState.set(AWAKE);
-        }
-    }
-
     /** Called by the ring source for each ready event: route it to its handle, never to a stale one. */
     private void ready(long token, int events) {
-        int slot = (int) token;
-        UserpollIoRegistration reg = slot >= 0 && slot < slotLimit ? slots[slot] : null;
-        if (reg == null || reg.token != token) {
-            return; // closed earlier in this batch, or the slot was reused since
+        Registration reg = registrations.get(token);
+        if (reg != null) { // else closed earlier in this batch, or the slot was reused since
+            dispatch(reg, UserpollIoEvent.of(events));
         }
-        dispatch(reg, UserpollIoEvent.of(events));
     }
 
-    private void dispatch(UserpollIoRegistration reg, UserpollIoEvent event) {
+    private void dispatch(Registration reg, UserpollIoEvent event) {
         handledThisPass++;
         try {
             reg.handle.handle(reg, event);
@@ -317,14 +215,14 @@ public final class UserpollIoHandler implements IoHandler {
     }
 
     private void serveReadyList() {
-        UserpollIoRegistration reg = readyHead;
+        Registration reg = readyHead;
         if (reg == null) {
             return;
         }
         // Serve only what is listed now; handles that list themselves again wait for the next pass.
         readyHead = readyTail = null;
         while (reg != null) {
-            UserpollIoRegistration next = reg.nextReady;
+            Registration next = reg.nextReady;
             reg.nextReady = null;
             reg.onReadyList = false;
             if (reg.isValid()) {
@@ -334,7 +232,7 @@ public final class UserpollIoHandler implements IoHandler {
         }
     }
 
-    void addToReadyList(UserpollIoRegistration reg) {
+    private void addToReadyList(Registration reg) {
         assert executor.isExecutorThread(Thread.currentThread());
         if (reg.onReadyList) {
             return;
@@ -348,7 +246,7 @@ public final class UserpollIoHandler implements IoHandler {
         }
     }
 
-    void arm(UserpollIoRegistration reg, int events) {
+    private void arm(Registration reg, int events) {
         assert executor.isExecutorThread(Thread.currentThread());
         if (reg.armedFd >= 0) {
             return; // registered once; interest changes stay in user space
@@ -362,7 +260,7 @@ public final class UserpollIoHandler implements IoHandler {
         reg.armedFd = fd;
     }
 
-    void disarm(UserpollIoRegistration reg) {
+    private void disarm(Registration reg) {
         assert executor.isExecutorThread(Thread.currentThread());
         int fd = reg.armedFd;
         if (fd < 0) {
@@ -372,11 +270,11 @@ public final class UserpollIoHandler implements IoHandler {
         try {
             source.deregister(fd);
         } catch (IOException e) {
-            logger.debug("Failed to deregister fd {} from {}", fd, source.kind().configName(), e);
+            logger.debug("Failed to deregister fd {} from {}", fd, source.name(), e);
         }
     }
 
-    void cancel(UserpollIoRegistration reg) {
+    private void cancel(Registration reg) {
         if (executor.isExecutorThread(Thread.currentThread())) {
             cancel0(reg);
         } else {
@@ -384,14 +282,9 @@ public final class UserpollIoHandler implements IoHandler {
         }
     }
 
-    private void cancel0(UserpollIoRegistration reg) {
+    private void cancel0(Registration reg) {
         disarm(reg);
-        int slot = (int) reg.token;
-        if (slots[slot] == reg) {
-            slots[slot] = null;
-            generations[slot]++;
-            freeSlots[freeCount++] = slot;
-        }
+        registrations.remove(reg.token, reg);
         reg.handle.unregistered();
     }
 
@@ -405,13 +298,10 @@ public final class UserpollIoHandler implements IoHandler {
         }
         Throwable failure = sourceFailure;
         if (failure != null) {
-            throw new IllegalStateException("this event loop's " + source.kind().configName()
+            throw new IllegalStateException("this event loop's " + source.name()
                     + " ring source failed and was closed", failure);
         }
-        int slot = freeCount > 0 ? freeSlots[--freeCount] : newSlot();
-        long token = ((long) generations[slot] << 32) | slot;
-        UserpollIoRegistration reg = new UserpollIoRegistration(this, (UserpollIoHandle) handle, token);
-        slots[slot] = reg;
+        Registration reg = new Registration(this, (UserpollIoHandle) handle);
         handle.registered();
         return reg;
     }
@@ -419,17 +309,7 @@ public final class UserpollIoHandler implements IoHandler {
     /** Registrations holding a loop slot now (what a leak of slots would make grow). Loop thread only. */
     int registrationCount() {
         assert executor.isExecutorThread(Thread.currentThread());
-        return slotLimit - freeCount;
-    }
-
-    private int newSlot() {
-        if (slotLimit == slots.length) {
-            int n = slots.length * 2;
-            slots = Arrays.copyOf(slots, n);
-            generations = Arrays.copyOf(generations, n);
-            freeSlots = Arrays.copyOf(freeSlots, n);
-        }
-        return slotLimit++;
+        return registrations.size();
     }
 
     /** How this loop's channels reach the kernel. Loop thread only. */
@@ -455,16 +335,7 @@ public final class UserpollIoHandler implements IoHandler {
 
     @Override
     public void wakeup() {
-        // No-op on the loop thread and while the loop is awake; a spinning loop just sees the flip;
-        // only a parking loop costs a kernel wakeup, at most one per idle period.
-        if (idleState.get() != AWAKE && !executor.isExecutorThread(Thread.currentThread())
-                && idleState.getAndSet(AWAKE) == PARKING) {
-            if (sourceFailure == null) {
-                source.wakeup();
-            } else {
-                LockSupport.unpark(loopThread);
-            }
-        }
+        idle.wakeup();
     }
 
     @Override
@@ -478,16 +349,13 @@ public final class UserpollIoHandler implements IoHandler {
     }
 
     private void closeRegisteredHandles() {
-        for (int i = 0; i < slotLimit; i++) {
-            UserpollIoRegistration reg = slots[i];
-            if (reg != null) {
-                try {
-                    reg.handle.close();
-                } catch (Exception e) {
-                    logger.debug("Failed to close {} on shutdown", reg.handle, e);
-                }
+        registrations.forEach(reg -> {
+            try {
+                reg.handle.close();
+            } catch (Exception e) {
+                logger.debug("Failed to close {} on shutdown", reg.handle, e);
             }
-        }
+        });
     }
 
     @Override
@@ -497,15 +365,91 @@ public final class UserpollIoHandler implements IoHandler {
         closeRegisteredHandles();
         destroyed = true;
         if (sourceFailure == null) {
-            for (int i = 0; i < slotLimit; i++) {
-                UserpollIoRegistration reg = slots[i];
-                if (reg != null) {
-                    disarm(reg);
-                }
-            }
+            registrations.forEach(this::disarm);
             submitter.close(); // every channel was closed above, which withdrew its queued operations
             source.close();
         }
         iovArray.release();
+    }
+
+    /**
+     * A handle's registration with this loop. The fd reaches the kernel once, when the handle submits
+     * {@link UserpollIoOps#arm(int)} (a socket is armed when it becomes active or starts to connect, so an
+     * unconnected socket never reports a spurious hang-up), and leaves it on {@link #cancel()} or
+     * {@link UserpollIoOps#DISARM}. Only {@link #cancel()} may be called off the loop thread.
+     */
+    private static final class Registration implements IoRegistration {
+        private static final AtomicIntegerFieldUpdater<Registration> CANCELLED =
+                AtomicIntegerFieldUpdater.newUpdater(Registration.class, "cancelled");
+
+        final UserpollIoHandler handler;
+        final UserpollIoHandle handle;
+        /** What the ring source hands back with every event ({@link SlotTable}). */
+        final long token;
+        /** The fd the ring source knows, or -1 when not armed. Loop thread only. */
+        int armedFd = -1;
+        /** Intrusive ready-list link; loop thread only. */
+        Registration nextReady;
+        boolean onReadyList;
+        /** 1 once cancelled; set by one compare-and-set, so exactly one of several cancelling threads ends it. */
+        private volatile int cancelled;
+
+        Registration(UserpollIoHandler handler, UserpollIoHandle handle) {
+            this.handler = handler;
+            this.handle = handle;
+            this.token = handler.registrations.add(this);
+        }
+
+        @SuppressWarnings("unchecked")
+        @Override
+        public <T> T attachment() {
+            return (T) handler;
+        }
+
+        /**
+         * {@link UserpollIoOps#READY}: serve the handle again next pass without a kernel event;
+         * {@link UserpollIoOps#arm(int)}: register the fd with the ring source (once);
+         * {@link UserpollIoOps#DISARM}: take it out again before the fd is closed. Loop thread only.
+         * Returns 0, or -1 when the registration is no longer valid.
+         */
+        @Override
+        public long submit(IoOps ops) {
+            if (!(ops instanceof UserpollIoOps)) {
+                throw new IllegalArgumentException("not UserpollIoOps: " + ops);
+            }
+            if (cancelled != 0) {
+                return -1;
+            }
+            UserpollIoOps uops = (UserpollIoOps) ops;
+            if (uops.isReady()) {
+                handler.addToReadyList(this);
+            } else if (uops.isDisarm()) {
+                handler.disarm(this);
+            } else {
+                handler.arm(this, uops.events());
+            }
+            return 0;
+        }
+
+        @Override
+        public boolean isValid() {
+            return cancelled == 0;
+        }
+
+        @Override
+        public boolean cancel() {
+            // cancel() may race from several threads (a close on the loop, a deregister from elsewhere): one
+            // compare-and-set lets exactly one of them through, so the handle hears unregistered() once.
+            if (!CANCELLED.compareAndSet(this, 0, 1)) {
+                return false;
+            }
+            handler.cancel(this);
+            return true;
+        }
+
+        @Override
+        public String toString() {
+            return "UserpollIoHandler.Registration(" + handle + ", token " + Long.toHexString(token) + ')';
+        }
     }
 }

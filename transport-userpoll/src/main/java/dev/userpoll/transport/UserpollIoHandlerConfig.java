@@ -2,7 +2,6 @@ package dev.userpoll.transport;
 
 import dev.userpoll.transport.internal.UserpollProperties;
 import dev.userpoll.transport.internal.UserpollProperties.Setting;
-import dev.userpoll.transport.ring.RingSourceKind;
 import io.netty.util.internal.ObjectUtil;
 
 import java.util.ArrayList;

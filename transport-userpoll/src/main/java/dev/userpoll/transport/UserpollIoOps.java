@@ -7,7 +7,7 @@ import io.netty.channel.IoOps;
  * What a handle can ask of its {@link UserpollIoRegistration}. There is no "change interest": fds are
  * registered once, edge-triggered, and interest is tracked by the channel in user space.
  */
-public final class UserpollIoOps implements IoOps {
+final class UserpollIoOps implements IoOps {
     /** Put the handle on the loop's ready list: it stopped before EAGAIN and must be served next pass. */
     public static final UserpollIoOps READY = new UserpollIoOps(0, true);
     /** Take the fd out of the ring source now (before the caller closes it); the handle stays registered. */

@@ -2,7 +2,6 @@ package dev.userpoll.transport;
 
 import dev.userpoll.transport.ring.ReadyHandler;
 import dev.userpoll.transport.ring.RingSource;
-import dev.userpoll.transport.ring.RingSourceKind;
 
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,8 +18,8 @@ class CountingRingSource implements RingSource {
     }
 
     @Override
-    public RingSourceKind kind() {
-        return delegate.kind();
+    public String name() {
+        return delegate.name();
     }
 
     @Override

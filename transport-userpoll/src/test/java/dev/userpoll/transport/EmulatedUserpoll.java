@@ -1,7 +1,6 @@
 package dev.userpoll.transport;
 
 import dev.userpoll.transport.ring.EmulatedUserpollKernel;
-import dev.userpoll.transport.ring.RingSourceKind;
 import dev.userpoll.transport.ring.UserpollProtocol;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.util.internal.ObjectUtil;

@@ -2,7 +2,6 @@ package dev.userpoll.transport;
 
 import dev.userpoll.transport.ring.EmulatedUserpollKernel;
 import dev.userpoll.transport.ring.RingSource;
-import dev.userpoll.transport.ring.RingSourceKind;
 import dev.userpoll.transport.ring.UserpollProtocol;
 import io.netty.channel.IoHandlerFactory;
 import org.junit.jupiter.api.Assumptions;

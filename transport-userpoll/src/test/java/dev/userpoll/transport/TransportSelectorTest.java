@@ -4,7 +4,6 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.userpoll.transport.SelectedTransport.Skipped;
 import dev.userpoll.transport.internal.UserpollProperties;
-import dev.userpoll.transport.ring.RingSourceKind;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;

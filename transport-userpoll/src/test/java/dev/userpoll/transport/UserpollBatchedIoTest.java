@@ -1,7 +1,6 @@
 package dev.userpoll.transport;
 
 import dev.userpoll.transport.ring.IoUringSocketBatch;
-import dev.userpoll.transport.ring.RingSourceKind;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

@@ -1,7 +1,6 @@
 package dev.userpoll.transport;
 
 import dev.userpoll.transport.internal.UserpollProperties;
-import dev.userpoll.transport.ring.RingSourceKind;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;

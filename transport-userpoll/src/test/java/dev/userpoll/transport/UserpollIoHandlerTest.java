@@ -3,7 +3,6 @@ package dev.userpoll.transport;
 import dev.userpoll.transport.internal.Native;
 import dev.userpoll.transport.ring.ReadyHandler;
 import dev.userpoll.transport.ring.RingSource;
-import dev.userpoll.transport.ring.RingSourceKind;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
@@ -202,8 +201,8 @@ class UserpollIoHandlerTest {
         }
 
         @Override
-        public RingSourceKind kind() {
-            return RingSourceKind.EPOLL;
+        public String name() {
+            return RingSourceKind.EPOLL.configName();
         }
 
         @Override

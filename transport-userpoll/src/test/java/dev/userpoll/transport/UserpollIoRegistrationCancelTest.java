@@ -32,7 +32,8 @@ class UserpollIoRegistrationCancelTest {
         // so the handler's own state is only ever touched by one thread.
         Runnable leader = () -> {
             for (int round = 0; round < ROUNDS && failure.get() == null; round++) {
-                current.set(new Round(handler.register(new CountingHandle(1000 + round))));
+                CountingHandle handle = new CountingHandle(1000 + round);
+                current.set(new Round(handler.register(handle), handle));
                 cancelTogether(current, arrivals, round);
                 loop.runAll();
                 Round r = current.get();
@@ -107,9 +108,9 @@ class UserpollIoRegistrationCancelTest {
         final CountingHandle handle;
         final AtomicInteger reportedCancels = new AtomicInteger();
 
-        Round(IoRegistration registration) {
+        Round(IoRegistration registration, CountingHandle handle) {
             this.registration = registration;
-            this.handle = (CountingHandle) ((UserpollIoRegistration) registration).handle;
+            this.handle = handle;
         }
     }
 

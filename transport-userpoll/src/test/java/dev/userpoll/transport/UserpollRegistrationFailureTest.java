@@ -1,6 +1,5 @@
 package dev.userpoll.transport;
 
-import dev.userpoll.transport.ring.RingSourceKind;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;

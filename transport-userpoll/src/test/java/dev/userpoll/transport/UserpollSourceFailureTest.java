@@ -2,7 +2,6 @@ package dev.userpoll.transport;
 
 import dev.userpoll.transport.ring.ReadyHandler;
 import dev.userpoll.transport.ring.RingSource;
-import dev.userpoll.transport.ring.RingSourceKind;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -41,8 +40,8 @@ class UserpollSourceFailureTest {
         }
 
         @Override
-        public RingSourceKind kind() {
-            return delegate.kind();
+        public String name() {
+            return delegate.name();
         }
 
         @Override

@@ -14,8 +14,6 @@ import java.io.IOException;
 public final class EpollRingSource implements RingSource {
     /** Most events one epoll_wait call returns, whatever ring size the caller asks for. */
     static final int MAX_EVENTS = 65_536;
-    /** Data word of the wakeup eventfd: no registration has fd -1, so it never looks current. */
-    private static final long WAKEUP_DATA = -1L;
 
     /** Set once epoll_pwait2 was refused (Linux before 5.11, or a seccomp filter that predates it). */
     private static volatile boolean pwait2Missing;
@@ -57,7 +55,7 @@ public final class EpollRingSource implements RingSource {
             ep = Errno.check("epoll_create1", Native.epollCreate());
             ev = EventFdWaker.open();
             Errno.check("epoll_ctl(ADD, eventfd)", Native.epollCtl(ep, Native.EPOLL_CTL_ADD, ev.fd(),
-                    Native.EPOLLIN | Native.EPOLLET, WAKEUP_DATA));
+                    Native.EPOLLIN | Native.EPOLLET, UserData.WAKEUP));
             memory = MappedMemory.allocate((long) size * Native.SIZEOF_EPOLL_EVENT);
         } catch (IOException | RuntimeException | Error e) {
             if (ev != null) {
@@ -86,8 +84,8 @@ public final class EpollRingSource implements RingSource {
     }
 
     @Override
-    public RingSourceKind kind() {
-        return RingSourceKind.EPOLL;
+    public String name() {
+        return RingSources.EPOLL;
     }
 
     @Override
@@ -150,7 +148,7 @@ public final class EpollRingSource implements RingSource {
                 break;
             }
             long data = eventArray.getLong(offset + dataOffset);
-            if (data == WAKEUP_DATA) {
+            if (data == UserData.WAKEUP) {
                 waker.consume();
                 wakeupSeen = true;
                 continue;
@@ -200,7 +198,7 @@ public final class EpollRingSource implements RingSource {
      */
     private int removeWakeup(int n) {
         for (int i = 0, offset = 0; i < n; i++, offset += eventSize) {
-            if (eventArray.getLong(offset + dataOffset) == WAKEUP_DATA) {
+            if (eventArray.getLong(offset + dataOffset) == UserData.WAKEUP) {
                 // Consumed here, before park returns: a wakeup() from now on must end the next park.
                 waker.consume();
                 int last = (n - 1) * eventSize;

@@ -92,6 +92,11 @@ public final class IoUringPollRing implements RingSource {
         this(sqEntriesFor(ringSize), cqEntriesFor(ringSize), configuredSetupFlags(spinning), spinning);
     }
 
+    /** Opens a ring sized for {@code ringSize} with the named setup flags ({@code null}: by idle policy). */
+    IoUringPollRing(int ringSize, boolean spinning, String setupFlagNames) throws IOException {
+        this(sqEntriesFor(ringSize), cqEntriesFor(ringSize), setupFlags(setupFlagNames, spinning), spinning);
+    }
+
     IoUringPollRing(int sqEntries, int cqEntries, int setupFlags) throws IOException {
         this(sqEntries, cqEntries, setupFlags, false);
     }
@@ -150,8 +155,8 @@ public final class IoUringPollRing implements RingSource {
     }
 
     @Override
-    public RingSourceKind kind() {
-        return RingSourceKind.IO_URING;
+    public String name() {
+        return RingSources.IO_URING;
     }
 
     @Override

@@ -12,7 +12,8 @@ import java.io.IOException;
  */
 public interface RingSource extends AutoCloseable {
 
-    RingSourceKind kind();
+    /** The source's name in configuration: {@code userpoll}, {@code io_uring} or {@code epoll}. */
+    String name();
 
     /**
      * Registers {@code fd} once, edge-triggered, for {@code events} (plus ERR and HUP, which the

@@ -9,9 +9,11 @@ package dev.userpoll.transport.ring;
  *   01 | 0             | op seq (32 bits)  a batched socket operation ({@link IoUringSocketBatch})
  *   10 | 0             | control code      the source's own: its wakeup, a poll removal
  * </pre>
- * Nothing else reaches the kernel as a data word.
+ * Nothing else reaches the kernel as a data word. A registration's word maps to the loop's token for it, which
+ * the source hands back with every event: {@code generation << 32 | slot} of the loop's registration table
+ * ({@link #token}), so an event for a slot reused since is never taken for the new registration's.
  */
-final class UserData {
+public final class UserData {
     private static final long KIND_MASK = 3L << 62;
     private static final long REGISTRATION = 0;
     private static final long OPERATION = 1L << 62;
@@ -24,6 +26,8 @@ final class UserData {
     static final long WAKEUP = CONTROL | 1;
     /** A poll removal request (its own completion carries nothing the loop needs). */
     static final long REMOVAL = CONTROL | 2;
+    /** A source's own timer fd (the userpoll source's park deadline). */
+    static final long TIMER = CONTROL | 3;
 
     private UserData() {
     }
@@ -57,5 +61,15 @@ final class UserData {
     /** The sequence number of an operation's word. */
     static int operationSeq(long data) {
         return (int) data;
+    }
+
+    /** The loop's token for its registration table's {@code slot} in its {@code generation}. */
+    public static long token(int slot, int generation) {
+        return ((long) generation << 32) | (slot & 0xFFFFFFFFL);
+    }
+
+    /** The table slot a token names. */
+    public static int tokenSlot(long token) {
+        return (int) token;
     }
 }

@@ -51,9 +51,6 @@ public final class UserpollRing implements RingSource {
     static final long TIMERFD_BELOW_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private static final String EVENTPOLL_LINK = "anon_inode:[eventpoll]";
-    /** Data words of the internal fds: fd -1 and -2, which no registration can carry. */
-    private static final long WAKEUP_DATA = FdRegistrations.dataWord(-1, 0);
-    private static final long TIMER_DATA = FdRegistrations.dataWord(-2, 0);
     private static final long NANOS_PER_MILLI = TimeUnit.MILLISECONDS.toNanos(1);
 
     /** The kernel itself: detection, then {@code epoll_create2} at the number that proved to be it. */
@@ -94,8 +91,8 @@ public final class UserpollRing implements RingSource {
         try {
             efd = EventFdWaker.open();
             tfd = Errno.check("timerfd_create", Native.timerFd());
-            ctlAdd(opened, efd.fd(), Native.EPOLLIN, WAKEUP_DATA, "eventfd");
-            ctlAdd(opened, tfd, Native.EPOLLIN, TIMER_DATA, "timerfd");
+            ctlAdd(opened, efd.fd(), Native.EPOLLIN, UserData.WAKEUP, "eventfd");
+            ctlAdd(opened, tfd, Native.EPOLLIN, UserData.TIMER, "timerfd");
             consumer = new UserpollRingConsumer(opened.header(), opened.index(), opened.protocol());
         } catch (IOException | RuntimeException e) {
             closeQuietly(tfd);
@@ -131,8 +128,8 @@ public final class UserpollRing implements RingSource {
     }
 
     @Override
-    public RingSourceKind kind() {
-        return RingSourceKind.USERPOLL;
+    public String name() {
+        return RingSources.USERPOLL;
     }
 
     @Override
@@ -174,12 +171,12 @@ public final class UserpollRing implements RingSource {
     }
 
     private void dispatch(long data, int events) {
-        if (data == WAKEUP_DATA) {
+        if (data == UserData.WAKEUP) {
             // Set before re-opening wakeup(): one that skipped its write meanwhile still ends the next park.
             // Each write makes its own entry (the item is edge-triggered), so the counter is left unread.
             wakeupDrained = true;
             waker.reset();
-        } else if (data != TIMER_DATA && registrations.isCurrent(data)) {
+        } else if (data != UserData.TIMER && registrations.isCurrent(data)) {
             delivered++;
             handler.ready(registrations.token(data), events);
         }

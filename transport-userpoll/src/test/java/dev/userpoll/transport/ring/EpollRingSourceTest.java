@@ -1,5 +1,6 @@
 package dev.userpoll.transport.ring;
 
+import dev.userpoll.transport.RingSourceKind;
 import dev.userpoll.transport.internal.Native;
 import io.netty.channel.unix.FileDescriptor;
 import org.junit.jupiter.api.Nested;
@@ -31,10 +32,10 @@ class EpollRingSourceTest extends AbstractRingSourceTest {
 
     @Test
     void isTheEpollKindAndAlwaysAvailable() throws Exception {
-        assertEquals(RingSourceKind.EPOLL, source.kind());
+        assertEquals(RingSources.EPOLL, source.name());
         assertNull(EpollRingSource.probe());
         assertTrue(RingSourceKind.EPOLL.isAvailable());
-        try (RingSource opened = RingSourceKind.EPOLL.open(EVENTS)) {
+        try (RingSource opened = RingSources.open(RingSources.EPOLL, EVENTS, false, null)) {
             assertInstanceOf(EpollRingSource.class, opened);
         }
     }

@@ -1,5 +1,6 @@
 package dev.userpoll.transport.ring;
 
+import dev.userpoll.transport.RingSourceKind;
 import dev.userpoll.transport.internal.Native;
 import dev.userpoll.transport.ring.IoUringTestSupport.Event;
 import dev.userpoll.transport.ring.IoUringTestSupport.TcpPair;
@@ -84,7 +85,7 @@ class IoUringPollRingTest extends AbstractRingSourceTest {
     @Test
     void probeReportsAvailableAndRingIsSizedFromTheHint() throws Exception {
         try (IoUringPollRing ring = new IoUringPollRing(4096)) {
-            assertEquals(RingSourceKind.IO_URING, ring.kind());
+            assertEquals(RingSources.IO_URING, ring.name());
             assertEquals(512, ring.layout().sqEntries); // arms, and half of it for a pass's batched socket operations
             assertEquals(8192, ring.layout().cqEntries);
             assertTrue(ring.layout().hasFeature(Native.IORING_FEAT_EXT_ARG));

@@ -1,5 +1,6 @@
 package dev.userpoll.transport.ring;
 
+import dev.userpoll.transport.RingSourceKind;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.Socket;
 

@@ -1,5 +1,6 @@
 package dev.userpoll.transport.ring;
 
+import dev.userpoll.transport.RingSourceKind;
 import dev.userpoll.transport.internal.Native;
 import io.netty.channel.unix.FileDescriptor;
 import org.junit.jupiter.api.AfterEach;
@@ -111,7 +112,7 @@ class UserpollRingEmulatedTest {
     void detectionStaysReal() throws Exception {
         boolean kernelHasIt = UserpollRing.probe() == null;
         try (RingSource ring = EmulatedUserpollKernel.openRing(16, UserpollProtocol.V5)) {
-            assertEquals(RingSourceKind.USERPOLL, ring.kind());
+            assertEquals(RingSources.USERPOLL, ring.name());
             assertEquals(kernelHasIt, RingSourceKind.USERPOLL.isAvailable(),
                     "an emulated ring must not make the userpoll source look available");
         }

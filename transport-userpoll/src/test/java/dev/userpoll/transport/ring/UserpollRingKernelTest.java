@@ -1,5 +1,6 @@
 package dev.userpoll.transport.ring;
 
+import dev.userpoll.transport.RingSourceKind;
 import dev.userpoll.transport.internal.Native;
 import io.netty.channel.unix.FileDescriptor;
 import org.junit.jupiter.api.Test;
@@ -33,7 +34,7 @@ class UserpollRingKernelTest extends AbstractRingSourceTest {
     @Test
     void kernelSizesTheItemTableForTheRegistrationsPlusTheTwoInternalFds() throws Exception {
         try (UserpollRing ring = new UserpollRing(62)) {
-            assertEquals(RingSourceKind.USERPOLL, ring.kind());
+            assertEquals(RingSources.USERPOLL, ring.name());
             assertEquals(64, ring.maxItems(), "62 + eventfd + timerfd, a power of two already");
             assertFalse(ring.hasReady());
         }

@@ -1,5 +1,9 @@
-package dev.userpoll.transport.ring;
+package dev.userpoll.transport;
 
+import dev.userpoll.transport.ring.RingSource;
+import dev.userpoll.transport.ring.RingSources;
+
+import java.io.IOException;
 import java.util.Locale;
 
 /**
@@ -63,57 +67,25 @@ public enum RingSourceKind {
     }
 
     private Throwable probe() {
-        Throwable nativeCause = RingSources.nativeUnavailabilityCause();
-        if (nativeCause != null) {
-            return nativeCause;
-        }
-        try {
-            switch (this) {
-                case USERPOLL:
-                    return UserpollRing.probe();
-                case IO_URING:
-                    return IoUringPollRing.probe();
-                default:
-                    return EpollRingSource.probe();
-            }
-        } catch (Throwable t) {
-            return t;
-        }
+        return RingSources.probe(configName);
     }
 
-    /** Opens a new source of this kind for a loop that parks; {@code ringSize} is a hint (entries, items or events per drain). */
-    public RingSource open(int ringSize) throws java.io.IOException {
-        return open(ringSize, false);
+    /** Opens a source of this kind for a loop that parks, with the configured setup flags (tests, benchmarks). */
+    RingSource open(int ringSize) throws IOException {
+        return open(ringSize, false, null);
     }
 
     /**
      * Opens a new source of this kind; {@code ringSize} is a hint (entries, items or events per drain).
-     * {@code spinning}: the loop watches the ring from user space before it parks, so the source must make
-     * readiness visible there without the loop's help (the io_uring source then asks for TASKRUN_FLAG).
+     * {@code spinning}: the loop watches the ring from user space before it parks. {@code ioUringSetupFlags}: the
+     * io_uring source's setup flags, {@code null} for the default of a loop that does or does not spin.
      */
-    public RingSource open(int ringSize, boolean spinning) throws java.io.IOException {
-        return open(ringSize, spinning, IoUringPollRing.configuredSetupFlagNames());
-    }
-
-    /**
-     * As {@link #open(int, boolean)}; {@code ioUringSetupFlags} names the io_uring source's setup flags
-     * ({@code coop}, {@code taskrun}, {@code default}; ignored by the other sources), {@code null} for the
-     * default of a loop that does or does not spin (a loop's configuration has read the properties already).
-     */
-    public RingSource open(int ringSize, boolean spinning, String ioUringSetupFlags) throws java.io.IOException {
+    RingSource open(int ringSize, boolean spinning, String ioUringSetupFlags) throws IOException {
         Throwable cause = unavailabilityCause();
         if (cause != null) {
-            throw new java.io.IOException("ring source " + configName + " is unavailable: " + cause.getMessage(), cause);
+            throw new IOException("ring source " + configName + " is unavailable: " + cause.getMessage(), cause);
         }
-        switch (this) {
-            case USERPOLL:
-                return new UserpollRing(ringSize);
-            case IO_URING:
-                return new IoUringPollRing(IoUringPollRing.sqEntriesFor(ringSize), IoUringPollRing.cqEntriesFor(ringSize),
-                        IoUringPollRing.setupFlags(ioUringSetupFlags, spinning));
-            default:
-                return new EpollRingSource(ringSize);
-        }
+        return RingSources.open(configName, ringSize, spinning, ioUringSetupFlags);
     }
 
     private static final class Availability {

@@ -46,7 +46,7 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
     private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
 
     final Socket socket;
-    protected volatile boolean active;
+    volatile boolean active;
     private volatile SocketAddress local;
     private volatile SocketAddress remote;
 
@@ -330,11 +330,11 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
     }
 
     /** Copies a heap buffer into a direct one, so the kernel can read it without another copy per write. */
-    protected final ByteBuf newDirectBuffer(ByteBuf buf) {
+    final ByteBuf newDirectBuffer(ByteBuf buf) {
         return newDirectBuffer(buf, buf);
     }
 
-    protected final ByteBuf newDirectBuffer(Object holder, ByteBuf buf) {
+    final ByteBuf newDirectBuffer(Object holder, ByteBuf buf) {
         int readableBytes = buf.readableBytes();
         if (readableBytes == 0) {
             ReferenceCountUtil.release(holder);

@@ -62,19 +62,30 @@ import java.util.stream.Collectors;
  * and the skipped entries are logged once, at INFO.
  */
 public final class TransportSelector {
+    /** The transports to try, in order (a comma list): {@code userpoll.transport}. */
     public static final String TRANSPORT_PROPERTY = UserpollProperties.TRANSPORT;
+    /** {@link #TRANSPORT_PROPERTY} as an environment variable, read when the property is not set. */
     public static final String TRANSPORT_ENV = UserpollProperties.TRANSPORT_ENV;
+    /** The ring sources to try, in order: {@code userpoll.ringSource}. */
     public static final String RING_SOURCE_PROPERTY = UserpollProperties.RING_SOURCE;
+    /** {@link #RING_SOURCE_PROPERTY} as an environment variable. */
     public static final String RING_SOURCE_ENV = UserpollProperties.RING_SOURCE_ENV;
+    /** How long an idle loop spins before it parks ({@code 0}, {@code 50us}, ...): {@code userpoll.idleSpin}. */
     public static final String IDLE_SPIN_PROPERTY = UserpollProperties.IDLE_SPIN;
+    /** {@link #IDLE_SPIN_PROPERTY} as an environment variable. */
     public static final String IDLE_SPIN_ENV = UserpollProperties.IDLE_SPIN_ENV;
+    /** The I/O submitters to try, in order: {@code userpoll.ioSubmitter}. */
     public static final String IO_SUBMITTER_PROPERTY = UserpollProperties.IO_SUBMITTER;
+    /** {@link #IO_SUBMITTER_PROPERTY} as an environment variable. */
     public static final String IO_SUBMITTER_ENV = UserpollProperties.IO_SUBMITTER_ENV;
+    /** Ring entries per loop: {@code userpoll.ringSize}. */
     public static final String RING_SIZE_PROPERTY = UserpollProperties.RING_SIZE;
+    /** {@link #RING_SIZE_PROPERTY} as an environment variable. */
     public static final String RING_SIZE_ENV = UserpollProperties.RING_SIZE_ENV;
 
     /** This transport first; then Netty's epoll; NIO always works. */
     public static final String DEFAULT_TRANSPORTS = "userpoll,netty-epoll,nio";
+    /** The kernel-written rings first; plain epoll works on every Linux. */
     public static final String DEFAULT_RING_SOURCES = "userpoll,io_uring,epoll";
     /** Batched where io_uring allows it (the README's benchmark), else direct. */
     public static final String DEFAULT_IO_SUBMITTERS = "batched,direct";

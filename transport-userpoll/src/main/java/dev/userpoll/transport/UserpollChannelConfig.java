@@ -37,12 +37,11 @@ public abstract class UserpollChannelConfig extends DefaultChannelConfig {
      * @param socket the channel's socket; options are applied to its fd
      * @param autoReadCleared run when {@code autoRead} goes from {@code true} to {@code false}
      */
-    protected UserpollChannelConfig(Channel channel, Socket socket, Runnable autoReadCleared) {
+    UserpollChannelConfig(Channel channel, Socket socket, Runnable autoReadCleared) {
         this(channel, socket, autoReadCleared, new AdaptiveRecvByteBufAllocator());
     }
 
-    protected UserpollChannelConfig(Channel channel, Socket socket, Runnable autoReadCleared,
-                                    RecvByteBufAllocator allocator) {
+    UserpollChannelConfig(Channel channel, Socket socket, Runnable autoReadCleared, RecvByteBufAllocator allocator) {
         super(checkNotNull(channel, "channel"), checkNotNull(allocator, "allocator"));
         this.socket = checkNotNull(socket, "socket");
         this.autoReadCleared = checkNotNull(autoReadCleared, "autoReadCleared");

@@ -127,6 +127,7 @@ public final class UserpollIoHandlerConfig {
         return this;
     }
 
+    /** Ring entries per loop. */
     public int getRingSize() {
         return ringSize;
     }
@@ -137,6 +138,7 @@ public final class UserpollIoHandlerConfig {
         return this;
     }
 
+    /** What an idle loop does before it parks. */
     public IdlePolicy getIdlePolicy() {
         return idlePolicy;
     }
@@ -158,6 +160,7 @@ public final class UserpollIoHandlerConfig {
         return this;
     }
 
+    /** How long a parked loop may hold back the completions of sends it submitted (µs). */
     public int getBatchParkWindowMicros() {
         return batchParkWindowMicros;
     }
@@ -174,6 +177,7 @@ public final class UserpollIoHandlerConfig {
         return this;
     }
 
+    /** Operations one batched submit carries at most. */
     public int getBatchEntries() {
         return batchEntries;
     }

@@ -34,10 +34,12 @@ public final class UserpollServerSocketChannel extends AbstractUserpollChannel i
     private long acceptRetryNanos;
     private boolean acceptRetryScheduled;
 
+    /** A listening TCP socket of the JVM's preferred address family. */
     public UserpollServerSocketChannel() {
         this((SocketProtocolFamily) null);
     }
 
+    /** A listening TCP socket of {@code family} ({@code null}: the JVM's preferred one). */
     public UserpollServerSocketChannel(SocketProtocolFamily family) {
         super(null, UserpollSocket.newStream(family), false);
         config = new UserpollServerSocketChannelConfig(this, socket, this::clearReadPending);

@@ -14,10 +14,12 @@ import java.net.InetSocketAddress;
 public final class UserpollSocketChannel extends AbstractUserpollStreamChannel implements SocketChannel {
     private final UserpollSocketChannelConfig config;
 
+    /** A TCP socket of the JVM's preferred address family, to connect. */
     public UserpollSocketChannel() {
         this((SocketProtocolFamily) null);
     }
 
+    /** A TCP socket of {@code family} ({@code null}: the JVM's preferred one), to connect. */
     public UserpollSocketChannel(SocketProtocolFamily family) {
         super(null, UserpollSocket.newStream(family), false);
         config = new UserpollSocketChannelConfig(this, socket, this::clearReadPending);

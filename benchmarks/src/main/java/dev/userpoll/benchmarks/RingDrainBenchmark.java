@@ -70,7 +70,7 @@ public class RingDrainBenchmark {
                 throw new IllegalStateException("ring source " + source + " is unavailable here: " + cause, cause);
             }
             // Room for every event of one round, so that no source ever has to fall back on overflow handling.
-            ring = RingSources.open(kind.configName(), Math.max(64, Integer.highestOneBit(events) * 4), false, null);
+            ring = RingSources.open(kind.configName(), Math.max(64, Integer.highestOneBit(events) * 4), false, null, false);
             fds = newEventFds(events);
             for (int i = 0; i < fds.length; i++) {
                 ring.register(fds[i], Native.EPOLLIN, i);

@@ -72,20 +72,22 @@ public enum RingSourceKind {
 
     /** Opens a source of this kind for a loop that parks, with the configured setup flags (tests, benchmarks). */
     RingSource open(int ringSize) throws IOException {
-        return open(ringSize, false, null);
+        return open(ringSize, false, null, true);
     }
 
     /**
      * Opens a new source of this kind; {@code ringSize} is a hint (entries, items or events per drain).
      * {@code spinning}: the loop watches the ring from user space before it parks. {@code ioUringSetupFlags}: the
-     * io_uring source's setup flags, {@code null} for the default of a loop that does or does not spin.
+     * io_uring source's setup flags, {@code null} for the default of a loop that does or does not spin;
+     * {@code registerRingFd}: the io_uring source registers its ring fd with the loop thread.
      */
-    RingSource open(int ringSize, boolean spinning, String ioUringSetupFlags) throws IOException {
+    RingSource open(int ringSize, boolean spinning, String ioUringSetupFlags, boolean registerRingFd)
+            throws IOException {
         Throwable cause = unavailabilityCause();
         if (cause != null) {
             throw new IOException("ring source " + configName + " is unavailable: " + cause.getMessage(), cause);
         }
-        return RingSources.open(configName, ringSize, spinning, ioUringSetupFlags);
+        return RingSources.open(configName, ringSize, spinning, ioUringSetupFlags, registerRingFd);
     }
 
     private static final class Availability {

@@ -99,7 +99,8 @@ public final class UserpollIoHandler implements IoHandler {
             throw new IllegalStateException("ring source " + kind.configName() + " is unavailable: " + cause, cause);
         }
         boolean spinning = c.getIdlePolicy().spinNanos() > 0;
-        return newFactory(c, () -> kind.open(c.getRingSize(), spinning, c.getIoUringSetupFlags()));
+        return newFactory(c, () -> kind.open(c.getRingSize(), spinning, c.getIoUringSetupFlags(),
+                c.isIoUringRegisterRingFd()));
     }
 
     /**

@@ -43,6 +43,7 @@ public final class UserpollIoHandlerConfig {
     private int batchParkWindowMicros = DEFAULT_BATCH_PARK_WINDOW_MICROS;
     private int batchEntries = DEFAULT_BATCH_ENTRIES;
     private String ioUringSetupFlags;
+    private boolean ioUringRegisterRingFd = true;
 
     /** The built-in defaults: best available ring source and submitter, 4096 entries, park at once. */
     public UserpollIoHandlerConfig() {
@@ -56,13 +57,15 @@ public final class UserpollIoHandlerConfig {
         batchParkWindowMicros = other.batchParkWindowMicros;
         batchEntries = other.batchEntries;
         ioUringSetupFlags = other.ioUringSetupFlags;
+        ioUringRegisterRingFd = other.ioUringRegisterRingFd;
     }
 
     /**
      * The defaults, overridden by whichever of these is set (system property, else environment variable):
      * {@code userpoll.ringSource} (the first available of the list), {@code userpoll.ringSize},
      * {@code userpoll.idleSpin}, {@code userpoll.ioSubmitter} (the first available of the list),
-     * {@code userpoll.batch.parkWindowMicros}, {@code userpoll.batch.entries}, {@code userpoll.ioUring.setupFlags}.
+     * {@code userpoll.batch.parkWindowMicros}, {@code userpoll.batch.entries}, {@code userpoll.ioUring.setupFlags},
+     * {@code userpoll.ioUring.registerRingFd}.
      *
      * @throws IllegalArgumentException naming the setting, when one has an unknown or malformed value
      */
@@ -112,6 +115,10 @@ public final class UserpollIoHandlerConfig {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(s + ": " + e.getMessage(), e);
             }
+        }
+        s = p.get(UserpollProperties.IO_URING_REGISTER_RING_FD, UserpollProperties.IO_URING_REGISTER_RING_FD_ENV);
+        if (s != null) {
+            c.setIoUringRegisterRingFd(s.booleanValue());
         }
         return c;
     }
@@ -216,6 +223,21 @@ public final class UserpollIoHandlerConfig {
         return this;
     }
 
+    /** Whether the io_uring ring source registers its ring fd with the loop thread. */
+    public boolean isIoUringRegisterRingFd() {
+        return ioUringRegisterRingFd;
+    }
+
+    /**
+     * On the io_uring ring source: register the ring fd with the loop thread ({@code IORING_REGISTER_RING_FDS},
+     * Linux 5.18), so each {@code io_uring_enter} skips the fd lookup, as Netty's io_uring transport does. On by
+     * default; where the kernel refuses it the loop enters by the fd.
+     */
+    public UserpollIoHandlerConfig setIoUringRegisterRingFd(boolean register) {
+        this.ioUringRegisterRingFd = register;
+        return this;
+    }
+
     /** A copy with the "best available" choices made and checked: what a factory keeps. */
     UserpollIoHandlerConfig resolved() {
         UserpollIoHandlerConfig c = new UserpollIoHandlerConfig(this);
@@ -270,6 +292,7 @@ public final class UserpollIoHandlerConfig {
                 + ", ring size " + ringSize + ", " + idlePolicy + ", I/O "
                 + (ioSubmitter == null ? "best available" : ioSubmitter.configName())
                 + ", batch park window " + batchParkWindowMicros + " us, batch entries " + batchEntries
-                + ", io_uring setup flags " + (ioUringSetupFlags == null ? "by idle policy" : ioUringSetupFlags) + ')';
+                + ", io_uring setup flags " + (ioUringSetupFlags == null ? "by idle policy" : ioUringSetupFlags)
+                + (ioUringRegisterRingFd ? ", ring fd registered" : ", ring fd not registered") + ')';
     }
 }

@@ -28,6 +28,8 @@ public final class UserpollProperties {
     public static final String BATCH_ENTRIES_ENV = "USERPOLL_BATCH_ENTRIES";
     public static final String IO_URING_SETUP_FLAGS = "userpoll.ioUring.setupFlags";
     public static final String IO_URING_SETUP_FLAGS_ENV = "USERPOLL_IO_URING_SETUP_FLAGS";
+    public static final String IO_URING_REGISTER_RING_FD = "userpoll.ioUring.registerRingFd";
+    public static final String IO_URING_REGISTER_RING_FD_ENV = "USERPOLL_IO_URING_REGISTER_RING_FD";
 
     private final Function<String, String> properties;
     private final Function<String, String> environment;
@@ -88,6 +90,18 @@ public final class UserpollProperties {
                 }
             }
             return out;
+        }
+
+        /** The value as {@code true} or {@code false} (any case), else an error naming the setting. */
+        public boolean booleanValue() {
+            String v = value.trim();
+            if ("true".equalsIgnoreCase(v)) {
+                return true;
+            }
+            if ("false".equalsIgnoreCase(v)) {
+                return false;
+            }
+            throw new IllegalArgumentException("invalid value " + this + "; expected true or false");
         }
 
         /** The value as a whole number in {@code [min, max]}, else an error naming the setting and the range. */

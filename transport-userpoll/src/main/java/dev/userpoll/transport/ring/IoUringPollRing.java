@@ -70,6 +70,8 @@ public final class IoUringPollRing implements RingSource {
     /** How long a park that submits queued sends may hold their completions back (µs); 0: no such park. */
     private int parkWindowMicros;
     private final boolean spinning;
+    /** Whether {@link #initialize()} registers the ring fd with the loop thread. */
+    boolean registerRingFd = true;
     private final boolean minWait;
     private boolean draining;
     /** Arms queued by handlers during a drain, submitted together at its end. */
@@ -358,6 +360,9 @@ public final class IoUringPollRing implements RingSource {
     /** Registers the ring fd with the loop thread: every enter of this loop (one per pass) skips the fd lookup. */
     @Override
     public void initialize() {
+        if (!registerRingFd) {
+            return;
+        }
         int res = ring.registerWithCurrentThread();
         if (res < 0) {
             logger.debug("io_uring ring fd not registered with the loop thread ({}): enters go by the fd",

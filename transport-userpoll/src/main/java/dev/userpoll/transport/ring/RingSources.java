@@ -75,14 +75,18 @@ public final class RingSources {
      * readiness visible there without the loop's help (the io_uring source then asks for TASKRUN_FLAG).
      * {@code ioUringSetupFlags} names the io_uring source's setup flags ({@code coop}, {@code taskrun},
      * {@code default}; ignored by the others), {@code null} for the default of a loop that does or does not spin.
+     * {@code registerRingFd}: the io_uring source registers its ring fd with the loop thread in
+     * {@link RingSource#initialize()}.
      */
-    public static RingSource open(String name, int ringSize, boolean spinning, String ioUringSetupFlags)
-            throws IOException {
+    public static RingSource open(String name, int ringSize, boolean spinning, String ioUringSetupFlags,
+                                  boolean registerRingFd) throws IOException {
         switch (name) {
             case USERPOLL:
                 return new UserpollRing(ringSize);
             case IO_URING:
-                return new IoUringPollRing(ringSize, spinning, ioUringSetupFlags);
+                IoUringPollRing ring = new IoUringPollRing(ringSize, spinning, ioUringSetupFlags);
+                ring.registerRingFd = registerRingFd;
+                return ring;
             case EPOLL:
                 return new EpollRingSource(ringSize);
             default:

@@ -35,7 +35,7 @@ class EpollRingSourceTest extends AbstractRingSourceTest {
         assertEquals(RingSources.EPOLL, source.name());
         assertNull(EpollRingSource.probe());
         assertTrue(RingSourceKind.EPOLL.isAvailable());
-        try (RingSource opened = RingSources.open(RingSources.EPOLL, EVENTS, false, null)) {
+        try (RingSource opened = RingSources.open(RingSources.EPOLL, EVENTS, false, null, false)) {
             assertInstanceOf(EpollRingSource.class, opened);
         }
     }

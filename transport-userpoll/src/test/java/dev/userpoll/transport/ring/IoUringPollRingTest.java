@@ -83,6 +83,18 @@ class IoUringPollRingTest extends AbstractRingSourceTest {
     }
 
     @Test
+    void aSourceOpenedWithoutRingFdRegistrationEntersByItsFd() throws Exception {
+        try (RingSource source = RingSources.open(RingSources.IO_URING, 64, false, null, false)) {
+            source.initialize();
+            assertFalse(((IoUringPollRing) source).isRingFdRegistered());
+        }
+        try (RingSource source = RingSources.open(RingSources.IO_URING, 64, false, null, true)) {
+            source.initialize();
+            assertTrue(((IoUringPollRing) source).isRingFdRegistered());
+        }
+    }
+
+    @Test
     void probeReportsAvailableAndRingIsSizedFromTheHint() throws Exception {
         try (IoUringPollRing ring = new IoUringPollRing(4096)) {
             assertEquals(RingSources.IO_URING, ring.name());

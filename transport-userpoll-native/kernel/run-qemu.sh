@@ -147,7 +147,7 @@ cd /tmp
 echo "GUEST-MARK BOOTED uptime=\$(cut -d' ' -f1 /proc/uptime) kernel=\$(uname -r) cpus=\$(nproc)"
 CP=\$(ls /app/lib/*.jar | tr '\n' ':')
 JAVA_OPTS="-XX:TieredStopAtLevel=1 -Xss1m -Xmx768m -XX:ErrorFile=/tmp/hs_err_pid%p.log -Djava.io.tmpdir=/tmp
- -Ddev.userpoll.epollCreate2.syscall=$SYSCALL_NR -Ddev.userpoll.protocol=v3 -Dio.netty.leakDetection.level=paranoid"
+ -Duserpoll.epollCreate2.syscall=$SYSCALL_NR -Duserpoll.epollCreate2.protocol=v3 -Dio.netty.leakDetection.level=paranoid"
 
 echo "GUEST-MARK ABI-START uptime=\$(cut -d' ' -f1 /proc/uptime)"
 /app/userpoll-abi-check $SYSCALL_NR

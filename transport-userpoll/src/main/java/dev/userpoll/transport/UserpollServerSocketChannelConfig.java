@@ -1,9 +1,7 @@
 package dev.userpoll.transport;
 
-import dev.userpoll.transport.internal.Native;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.MessageSizeEstimator;
 import io.netty.channel.RecvByteBufAllocator;
@@ -13,7 +11,6 @@ import io.netty.channel.socket.ServerSocketChannelConfig;
 import io.netty.channel.unix.Socket;
 import io.netty.util.NetUtil;
 
-import java.io.IOException;
 import java.util.Map;
 
 import static io.netty.channel.ChannelOption.SO_BACKLOG;
@@ -30,6 +27,8 @@ import static io.netty.util.internal.ObjectUtil.checkPositiveOrZero;
  */
 public final class UserpollServerSocketChannelConfig extends UserpollChannelConfig
         implements ServerSocketChannelConfig {
+    /** The kernel's options; the backlog and the fast-open queue length are also handled here. */
+    private final TcpSocketOptions options;
     private volatile int backlog = NetUtil.SOMAXCONN;
     private volatile int tcpFastopen;
 
@@ -40,56 +39,38 @@ public final class UserpollServerSocketChannelConfig extends UserpollChannelConf
      */
     public UserpollServerSocketChannelConfig(Channel channel, Socket socket, Runnable autoReadCleared) {
         super(channel, socket, autoReadCleared, new ServerChannelRecvByteBufAllocator());
+        options = new TcpSocketOptions(socket, SO_RCVBUF, SO_REUSEADDR, UserpollChannelOption.SO_REUSEPORT,
+                UserpollChannelOption.TCP_DEFER_ACCEPT);
         setReuseAddress(true);
     }
 
     @Override
     public Map<ChannelOption<?>, Object> getOptions() {
-        return getOptions(super.getOptions(), SO_RCVBUF, SO_REUSEADDR, SO_BACKLOG,
-                UserpollChannelOption.SO_REUSEPORT, UserpollChannelOption.TCP_FASTOPEN,
-                UserpollChannelOption.TCP_DEFER_ACCEPT);
+        return getOptions(getOptions(super.getOptions(), options.offered()),
+                SO_BACKLOG, UserpollChannelOption.TCP_FASTOPEN);
     }
 
     @SuppressWarnings("unchecked")
     @Override
     public <T> T getOption(ChannelOption<T> option) {
-        if (option == SO_RCVBUF) {
-            return (T) Integer.valueOf(getReceiveBufferSize());
-        }
-        if (option == SO_REUSEADDR) {
-            return (T) Boolean.valueOf(isReuseAddress());
-        }
         if (option == SO_BACKLOG) {
             return (T) Integer.valueOf(getBacklog());
-        }
-        if (option == UserpollChannelOption.SO_REUSEPORT) {
-            return (T) Boolean.valueOf(isReusePort());
         }
         if (option == UserpollChannelOption.TCP_FASTOPEN) {
             return (T) Integer.valueOf(getTcpFastopen());
         }
-        if (option == UserpollChannelOption.TCP_DEFER_ACCEPT) {
-            return (T) Integer.valueOf(getTcpDeferAccept());
-        }
-        return super.getOption(option);
+        Object kernel = options.get(option);
+        return kernel != null ? (T) kernel : super.getOption(option);
     }
 
     @Override
     public <T> boolean setOption(ChannelOption<T> option, T value) {
         validate(option, value);
-        if (option == SO_RCVBUF) {
-            setReceiveBufferSize((Integer) value);
-        } else if (option == SO_REUSEADDR) {
-            setReuseAddress((Boolean) value);
-        } else if (option == SO_BACKLOG) {
+        if (option == SO_BACKLOG) {
             setBacklog((Integer) value);
-        } else if (option == UserpollChannelOption.SO_REUSEPORT) {
-            setReusePort((Boolean) value);
         } else if (option == UserpollChannelOption.TCP_FASTOPEN) {
             setTcpFastopen((Integer) value);
-        } else if (option == UserpollChannelOption.TCP_DEFER_ACCEPT) {
-            setTcpDeferAccept((Integer) value);
-        } else {
+        } else if (!options.set(option, value)) {
             return super.setOption(option, value);
         }
         return true;
@@ -109,40 +90,24 @@ public final class UserpollServerSocketChannelConfig extends UserpollChannelConf
 
     @Override
     public boolean isReuseAddress() {
-        try {
-            return socket().isReuseAddress();
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        return options.isReuseAddress();
     }
 
     @Override
     public UserpollServerSocketChannelConfig setReuseAddress(boolean reuseAddress) {
-        try {
-            socket().setReuseAddress(reuseAddress);
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        options.setReuseAddress(reuseAddress);
         return this;
     }
 
     /** {@code SO_RCVBUF} of the listener, which accepted sockets inherit. */
     @Override
     public int getReceiveBufferSize() {
-        try {
-            return socket().getReceiveBufferSize();
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        return options.getReceiveBufferSize();
     }
 
     @Override
     public UserpollServerSocketChannelConfig setReceiveBufferSize(int receiveBufferSize) {
-        try {
-            socket().setReceiveBufferSize(receiveBufferSize);
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        options.setReceiveBufferSize(receiveBufferSize);
         return this;
     }
 
@@ -155,19 +120,11 @@ public final class UserpollServerSocketChannelConfig extends UserpollChannelConf
 
     /** {@code SO_REUSEPORT}: several listeners share one port; set it before bind. */
     public boolean isReusePort() {
-        try {
-            return socket().isReusePort();
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        return options.isReusePort();
     }
 
     public UserpollServerSocketChannelConfig setReusePort(boolean reusePort) {
-        try {
-            socket().setReusePort(reusePort);
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        options.setReusePort(reusePort);
         return this;
     }
 
@@ -189,7 +146,7 @@ public final class UserpollServerSocketChannelConfig extends UserpollChannelConf
         checkPositiveOrZero(pendingFastOpenRequests, "pendingFastOpenRequests");
         // 0 on a socket that never had it is the kernel's default already: no need to ask.
         if (pendingFastOpenRequests > 0 || tcpFastopen > 0) {
-            setIntOpt(Native.IPPROTO_TCP, Native.TCP_FASTOPEN, pendingFastOpenRequests);
+            options.setTcpFastopen(pendingFastOpenRequests);
         }
         tcpFastopen = pendingFastOpenRequests;
         return this;
@@ -197,12 +154,12 @@ public final class UserpollServerSocketChannelConfig extends UserpollChannelConf
 
     /** {@code TCP_DEFER_ACCEPT} in seconds, as the kernel rounded it (to its SYN-ACK retransmission steps). */
     public int getTcpDeferAccept() {
-        return getIntOpt(Native.IPPROTO_TCP, Native.TCP_DEFER_ACCEPT);
+        return options.getTcpDeferAccept();
     }
 
     /** @param seconds how long an accepted connection may wait for its first data before it is reported */
     public UserpollServerSocketChannelConfig setTcpDeferAccept(int seconds) {
-        setIntOpt(Native.IPPROTO_TCP, Native.TCP_DEFER_ACCEPT, seconds);
+        options.setTcpDeferAccept(seconds);
         return this;
     }
 

@@ -1,6 +1,5 @@
 package dev.userpoll.transport;
 
-import dev.userpoll.transport.internal.Native;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
@@ -12,7 +11,6 @@ import io.netty.channel.socket.SocketChannelConfig;
 import io.netty.channel.unix.Socket;
 import io.netty.util.internal.PlatformDependent;
 
-import java.io.IOException;
 import java.util.Map;
 
 import static io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE;
@@ -24,7 +22,6 @@ import static io.netty.channel.ChannelOption.SO_REUSEADDR;
 import static io.netty.channel.ChannelOption.SO_SNDBUF;
 import static io.netty.channel.ChannelOption.TCP_NODELAY;
 import static io.netty.channel.unix.Limits.SSIZE_MAX;
-import static io.netty.util.internal.ObjectUtil.checkPositiveOrZero;
 
 /**
  * Configuration of a userpoll TCP stream channel: every {@link SocketChannelConfig} option plus
@@ -32,8 +29,8 @@ import static io.netty.util.internal.ObjectUtil.checkPositiveOrZero;
  * {@code TCP_NODELAY} is switched on at construction (as in Netty, wherever Netty enables it by default).
  */
 public final class UserpollSocketChannelConfig extends UserpollChannelConfig implements SocketChannelConfig {
-    private static final long UINT32_MAX = 0xFFFFFFFFL;
-
+    /** The kernel's options; {@code SO_SNDBUF}, half-closure and client fast open are also handled here. */
+    private final TcpSocketOptions options;
     private volatile boolean allowHalfClosure;
     private volatile boolean tcpFastOpenConnect;
     private volatile long maxBytesPerGatheringWrite = SSIZE_MAX;
@@ -45,6 +42,13 @@ public final class UserpollSocketChannelConfig extends UserpollChannelConfig imp
      */
     public UserpollSocketChannelConfig(Channel channel, Socket socket, Runnable autoReadCleared) {
         super(channel, socket, autoReadCleared);
+        options = new TcpSocketOptions(socket,
+                SO_RCVBUF, SO_SNDBUF, TCP_NODELAY, SO_KEEPALIVE, SO_REUSEADDR, SO_LINGER, IP_TOS,
+                UserpollChannelOption.SO_REUSEPORT, UserpollChannelOption.TCP_CORK,
+                UserpollChannelOption.TCP_NOTSENT_LOWAT, UserpollChannelOption.TCP_KEEPIDLE,
+                UserpollChannelOption.TCP_KEEPINTVL, UserpollChannelOption.TCP_KEEPCNT,
+                UserpollChannelOption.TCP_USER_TIMEOUT, UserpollChannelOption.TCP_QUICKACK,
+                UserpollChannelOption.SO_BUSY_POLL);
         if (PlatformDependent.canEnableTcpNoDelayByDefault()) {
             setTcpNoDelay(true);
         }
@@ -53,257 +57,119 @@ public final class UserpollSocketChannelConfig extends UserpollChannelConfig imp
 
     @Override
     public Map<ChannelOption<?>, Object> getOptions() {
-        return getOptions(super.getOptions(),
-                SO_RCVBUF, SO_SNDBUF, TCP_NODELAY, SO_KEEPALIVE, SO_REUSEADDR, SO_LINGER, IP_TOS, ALLOW_HALF_CLOSURE,
-                UserpollChannelOption.SO_REUSEPORT, UserpollChannelOption.TCP_CORK,
-                UserpollChannelOption.TCP_NOTSENT_LOWAT, UserpollChannelOption.TCP_KEEPIDLE,
-                UserpollChannelOption.TCP_KEEPINTVL, UserpollChannelOption.TCP_KEEPCNT,
-                UserpollChannelOption.TCP_USER_TIMEOUT, UserpollChannelOption.TCP_QUICKACK,
-                UserpollChannelOption.SO_BUSY_POLL, UserpollChannelOption.TCP_FASTOPEN_CONNECT);
+        return getOptions(getOptions(super.getOptions(), options.offered()),
+                ALLOW_HALF_CLOSURE, UserpollChannelOption.TCP_FASTOPEN_CONNECT);
     }
 
     @SuppressWarnings("unchecked")
     @Override
     public <T> T getOption(ChannelOption<T> option) {
-        if (option == SO_RCVBUF) {
-            return (T) Integer.valueOf(getReceiveBufferSize());
-        }
-        if (option == SO_SNDBUF) {
-            return (T) Integer.valueOf(getSendBufferSize());
-        }
-        if (option == TCP_NODELAY) {
-            return (T) Boolean.valueOf(isTcpNoDelay());
-        }
-        if (option == SO_KEEPALIVE) {
-            return (T) Boolean.valueOf(isKeepAlive());
-        }
-        if (option == SO_REUSEADDR) {
-            return (T) Boolean.valueOf(isReuseAddress());
-        }
-        if (option == SO_LINGER) {
-            return (T) Integer.valueOf(getSoLinger());
-        }
-        if (option == IP_TOS) {
-            return (T) Integer.valueOf(getTrafficClass());
-        }
         if (option == ALLOW_HALF_CLOSURE) {
             return (T) Boolean.valueOf(isAllowHalfClosure());
-        }
-        if (option == UserpollChannelOption.SO_REUSEPORT) {
-            return (T) Boolean.valueOf(isReusePort());
-        }
-        if (option == UserpollChannelOption.TCP_CORK) {
-            return (T) Boolean.valueOf(isTcpCork());
-        }
-        if (option == UserpollChannelOption.TCP_NOTSENT_LOWAT) {
-            return (T) Long.valueOf(getTcpNotSentLowAt());
-        }
-        if (option == UserpollChannelOption.TCP_KEEPIDLE) {
-            return (T) Integer.valueOf(getTcpKeepIdle());
-        }
-        if (option == UserpollChannelOption.TCP_KEEPINTVL) {
-            return (T) Integer.valueOf(getTcpKeepIntvl());
-        }
-        if (option == UserpollChannelOption.TCP_KEEPCNT) {
-            return (T) Integer.valueOf(getTcpKeepCnt());
-        }
-        if (option == UserpollChannelOption.TCP_USER_TIMEOUT) {
-            return (T) Integer.valueOf(getTcpUserTimeout());
-        }
-        if (option == UserpollChannelOption.TCP_QUICKACK) {
-            return (T) Boolean.valueOf(isTcpQuickAck());
-        }
-        if (option == UserpollChannelOption.SO_BUSY_POLL) {
-            return (T) Integer.valueOf(getSoBusyPoll());
         }
         if (option == UserpollChannelOption.TCP_FASTOPEN_CONNECT) {
             return (T) Boolean.valueOf(isTcpFastOpenConnect());
         }
-        return super.getOption(option);
+        Object kernel = options.get(option);
+        return kernel != null ? (T) kernel : super.getOption(option);
     }
 
     @Override
     public <T> boolean setOption(ChannelOption<T> option, T value) {
         validate(option, value);
-        if (option == SO_RCVBUF) {
-            setReceiveBufferSize((Integer) value);
-        } else if (option == SO_SNDBUF) {
+        if (option == SO_SNDBUF) {
             setSendBufferSize((Integer) value);
-        } else if (option == TCP_NODELAY) {
-            setTcpNoDelay((Boolean) value);
-        } else if (option == SO_KEEPALIVE) {
-            setKeepAlive((Boolean) value);
-        } else if (option == SO_REUSEADDR) {
-            setReuseAddress((Boolean) value);
-        } else if (option == SO_LINGER) {
-            setSoLinger((Integer) value);
-        } else if (option == IP_TOS) {
-            setTrafficClass((Integer) value);
         } else if (option == ALLOW_HALF_CLOSURE) {
             setAllowHalfClosure((Boolean) value);
-        } else if (option == UserpollChannelOption.SO_REUSEPORT) {
-            setReusePort((Boolean) value);
-        } else if (option == UserpollChannelOption.TCP_CORK) {
-            setTcpCork((Boolean) value);
-        } else if (option == UserpollChannelOption.TCP_NOTSENT_LOWAT) {
-            setTcpNotSentLowAt((Long) value);
-        } else if (option == UserpollChannelOption.TCP_KEEPIDLE) {
-            setTcpKeepIdle((Integer) value);
-        } else if (option == UserpollChannelOption.TCP_KEEPINTVL) {
-            setTcpKeepIntvl((Integer) value);
-        } else if (option == UserpollChannelOption.TCP_KEEPCNT) {
-            setTcpKeepCnt((Integer) value);
-        } else if (option == UserpollChannelOption.TCP_USER_TIMEOUT) {
-            setTcpUserTimeout((Integer) value);
-        } else if (option == UserpollChannelOption.TCP_QUICKACK) {
-            setTcpQuickAck((Boolean) value);
-        } else if (option == UserpollChannelOption.SO_BUSY_POLL) {
-            setSoBusyPoll((Integer) value);
         } else if (option == UserpollChannelOption.TCP_FASTOPEN_CONNECT) {
             setTcpFastOpenConnect((Boolean) value);
-        } else {
+        } else if (!options.set(option, value)) {
             return super.setOption(option, value);
         }
         return true;
     }
 
-    // ---- SocketChannelConfig: through io.netty.channel.unix.Socket
+    // ---- SocketChannelConfig: the kernel's options, through TcpSocketOptions
 
     @Override
     public int getReceiveBufferSize() {
-        try {
-            return socket().getReceiveBufferSize();
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        return options.getReceiveBufferSize();
     }
 
     @Override
     public UserpollSocketChannelConfig setReceiveBufferSize(int receiveBufferSize) {
-        try {
-            socket().setReceiveBufferSize(receiveBufferSize);
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        options.setReceiveBufferSize(receiveBufferSize);
         return this;
     }
 
     @Override
     public int getSendBufferSize() {
-        try {
-            return socket().getSendBufferSize();
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        return options.getSendBufferSize();
     }
 
     @Override
     public UserpollSocketChannelConfig setSendBufferSize(int sendBufferSize) {
-        try {
-            socket().setSendBufferSize(sendBufferSize);
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        options.setSendBufferSize(sendBufferSize);
         updateMaxBytesPerGatheringWrite();
         return this;
     }
 
     @Override
     public boolean isTcpNoDelay() {
-        try {
-            return socket().isTcpNoDelay();
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        return options.isTcpNoDelay();
     }
 
     @Override
     public UserpollSocketChannelConfig setTcpNoDelay(boolean tcpNoDelay) {
-        try {
-            socket().setTcpNoDelay(tcpNoDelay);
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        options.setTcpNoDelay(tcpNoDelay);
         return this;
     }
 
     @Override
     public boolean isKeepAlive() {
-        try {
-            return socket().isKeepAlive();
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        return options.isKeepAlive();
     }
 
     @Override
     public UserpollSocketChannelConfig setKeepAlive(boolean keepAlive) {
-        try {
-            socket().setKeepAlive(keepAlive);
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        options.setKeepAlive(keepAlive);
         return this;
     }
 
     @Override
     public boolean isReuseAddress() {
-        try {
-            return socket().isReuseAddress();
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        return options.isReuseAddress();
     }
 
     @Override
     public UserpollSocketChannelConfig setReuseAddress(boolean reuseAddress) {
-        try {
-            socket().setReuseAddress(reuseAddress);
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        options.setReuseAddress(reuseAddress);
         return this;
     }
 
     /** {@code SO_LINGER} in seconds, or {@code -1} when lingering is off. */
     @Override
     public int getSoLinger() {
-        try {
-            return socket().getSoLinger();
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        return options.getSoLinger();
     }
 
     /** Linger for {@code soLinger} seconds on close; a negative value switches lingering off. */
     @Override
     public UserpollSocketChannelConfig setSoLinger(int soLinger) {
-        try {
-            socket().setSoLinger(soLinger);
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        options.setSoLinger(soLinger);
         return this;
     }
 
     /** {@code IP_TOS} (or {@code IPV6_TCLASS} on an IPv6 socket). */
     @Override
     public int getTrafficClass() {
-        try {
-            return socket().getTrafficClass();
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        return options.getTrafficClass();
     }
 
     /** Sets {@code IP_TOS} (and {@code IPV6_TCLASS} on an IPv6 socket). */
     @Override
     public UserpollSocketChannelConfig setTrafficClass(int trafficClass) {
-        try {
-            socket().setTrafficClass(trafficClass);
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        options.setTrafficClass(trafficClass);
         return this;
     }
 
@@ -329,103 +195,91 @@ public final class UserpollSocketChannelConfig extends UserpollChannelConfig imp
 
     /** {@code SO_REUSEPORT}; takes effect only when set before bind. */
     public boolean isReusePort() {
-        try {
-            return socket().isReusePort();
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        return options.isReusePort();
     }
 
     public UserpollSocketChannelConfig setReusePort(boolean reusePort) {
-        try {
-            socket().setReusePort(reusePort);
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        options.setReusePort(reusePort);
         return this;
     }
 
     public boolean isTcpCork() {
-        return getIntOpt(Native.IPPROTO_TCP, Native.TCP_CORK) != 0;
+        return options.isTcpCork();
     }
 
     public UserpollSocketChannelConfig setTcpCork(boolean tcpCork) {
-        setIntOpt(Native.IPPROTO_TCP, Native.TCP_CORK, tcpCork ? 1 : 0);
+        options.setTcpCork(tcpCork);
         return this;
     }
 
     /** {@code TCP_NOTSENT_LOWAT} in bytes: a {@code uint32_t}, widened without sign. */
     public long getTcpNotSentLowAt() {
-        return getIntOpt(Native.IPPROTO_TCP, Native.TCP_NOTSENT_LOWAT) & UINT32_MAX;
+        return options.getTcpNotSentLowAt();
     }
 
     /** @param tcpNotSentLowAt bytes, in {@code [0, 0xFFFFFFFF]} */
     public UserpollSocketChannelConfig setTcpNotSentLowAt(long tcpNotSentLowAt) {
-        if (tcpNotSentLowAt < 0 || tcpNotSentLowAt > UINT32_MAX) {
-            throw new IllegalArgumentException("tcpNotSentLowAt: " + tcpNotSentLowAt + " (expected: 0-" + UINT32_MAX
-                    + ')');
-        }
-        setIntOpt(Native.IPPROTO_TCP, Native.TCP_NOTSENT_LOWAT, (int) tcpNotSentLowAt);
+        options.setTcpNotSentLowAt(tcpNotSentLowAt);
         return this;
     }
 
     public int getTcpKeepIdle() {
-        return getIntOpt(Native.IPPROTO_TCP, Native.TCP_KEEPIDLE);
+        return options.getTcpKeepIdle();
     }
 
     /** @param seconds idle time before the first keep-alive probe */
     public UserpollSocketChannelConfig setTcpKeepIdle(int seconds) {
-        setIntOpt(Native.IPPROTO_TCP, Native.TCP_KEEPIDLE, seconds);
+        options.setTcpKeepIdle(seconds);
         return this;
     }
 
     public int getTcpKeepIntvl() {
-        return getIntOpt(Native.IPPROTO_TCP, Native.TCP_KEEPINTVL);
+        return options.getTcpKeepIntvl();
     }
 
     /** @param seconds between keep-alive probes */
     public UserpollSocketChannelConfig setTcpKeepIntvl(int seconds) {
-        setIntOpt(Native.IPPROTO_TCP, Native.TCP_KEEPINTVL, seconds);
+        options.setTcpKeepIntvl(seconds);
         return this;
     }
 
     public int getTcpKeepCnt() {
-        return getIntOpt(Native.IPPROTO_TCP, Native.TCP_KEEPCNT);
+        return options.getTcpKeepCnt();
     }
 
     /** @param probes unanswered keep-alive probes before the connection is dropped */
     public UserpollSocketChannelConfig setTcpKeepCnt(int probes) {
-        setIntOpt(Native.IPPROTO_TCP, Native.TCP_KEEPCNT, probes);
+        options.setTcpKeepCnt(probes);
         return this;
     }
 
     public int getTcpUserTimeout() {
-        return getIntOpt(Native.IPPROTO_TCP, Native.TCP_USER_TIMEOUT);
+        return options.getTcpUserTimeout();
     }
 
     /** @param milliseconds transmitted data may stay unacknowledged before the connection is dropped */
     public UserpollSocketChannelConfig setTcpUserTimeout(int milliseconds) {
-        setIntOpt(Native.IPPROTO_TCP, Native.TCP_USER_TIMEOUT, milliseconds);
+        options.setTcpUserTimeout(milliseconds);
         return this;
     }
 
     public boolean isTcpQuickAck() {
-        return getIntOpt(Native.IPPROTO_TCP, Native.TCP_QUICKACK) != 0;
+        return options.isTcpQuickAck();
     }
 
     /** The kernel may leave quick-ack mode on its own later; see {@code man 7 tcp}. */
     public UserpollSocketChannelConfig setTcpQuickAck(boolean quickAck) {
-        setIntOpt(Native.IPPROTO_TCP, Native.TCP_QUICKACK, quickAck ? 1 : 0);
+        options.setTcpQuickAck(quickAck);
         return this;
     }
 
     public int getSoBusyPoll() {
-        return getIntOpt(Native.SOL_SOCKET, Native.SO_BUSY_POLL);
+        return options.getSoBusyPoll();
     }
 
     /** @param loopMicros busy-poll time; raising it above the current value needs CAP_NET_ADMIN */
     public UserpollSocketChannelConfig setSoBusyPoll(int loopMicros) {
-        setIntOpt(Native.SOL_SOCKET, Native.SO_BUSY_POLL, checkPositiveOrZero(loopMicros, "loopMicros"));
+        options.setSoBusyPoll(loopMicros);
         return this;
     }
 
@@ -446,7 +300,7 @@ public final class UserpollSocketChannelConfig extends UserpollChannelConfig imp
     public UserpollSocketChannelConfig setTcpFastOpenConnect(boolean fastOpenConnect) {
         if (fastOpenConnect != tcpFastOpenConnect) {
             // Only a change reaches the kernel: it refuses the option once connected, even to clear it.
-            setIntOpt(Native.IPPROTO_TCP, Native.TCP_FASTOPEN_CONNECT, fastOpenConnect ? 1 : 0);
+            options.setTcpFastOpenConnect(fastOpenConnect);
             tcpFastOpenConnect = fastOpenConnect;
         }
         return this;

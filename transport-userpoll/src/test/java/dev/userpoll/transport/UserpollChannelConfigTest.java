@@ -334,12 +334,21 @@ class UserpollChannelConfigTest {
         assertNull(client.getOption(ChannelOption.IP_MULTICAST_TTL));
         assertFalse(client.setOption(ChannelOption.SO_BACKLOG, 3));
         assertNull(client.getOption(ChannelOption.SO_BACKLOG));
+        // The listener's kernel options share TcpSocketOptions with the stream's, but a stream does not offer them.
+        assertFalse(client.setOption(UserpollChannelOption.TCP_DEFER_ACCEPT, 3));
+        assertNull(client.getOption(UserpollChannelOption.TCP_DEFER_ACCEPT));
+        assertFalse(client.setOption(UserpollChannelOption.TCP_FASTOPEN, 3));
+        assertNull(client.getOption(UserpollChannelOption.TCP_FASTOPEN));
 
         UserpollServerSocketChannelConfig server = serverConfig(newSocket());
         assertFalse(server.setOption(ChannelOption.SO_SNDBUF, 4096));
         assertNull(server.getOption(ChannelOption.SO_SNDBUF));
         assertFalse(server.setOption(UserpollChannelOption.TCP_CORK, true));
         assertNull(server.getOption(UserpollChannelOption.TCP_CORK));
+        assertFalse(server.setOption(UserpollChannelOption.TCP_KEEPIDLE, 5));
+        assertNull(server.getOption(UserpollChannelOption.TCP_KEEPIDLE));
+        assertFalse(server.setOption(ChannelOption.TCP_FASTOPEN_CONNECT, true));
+        assertNull(server.getOption(ChannelOption.TCP_FASTOPEN_CONNECT));
     }
 
     @Test

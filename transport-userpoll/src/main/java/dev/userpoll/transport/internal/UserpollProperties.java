@@ -9,7 +9,8 @@ import java.util.function.Function;
 /**
  * The one place the transport reads its settings: a system property named {@code userpoll.*}, else the
  * environment variable beside it, else the caller's default. Not API: the names are documented in the
- * README and on {@code UserpollIoHandlerConfig} and {@code TransportSelector}; parsing stays with them.
+ * README and on {@code UserpollIoHandlerConfig}, {@code TransportSelector} and {@code UserpollRing}; parsing stays
+ * with them.
  */
 public final class UserpollProperties {
     public static final String TRANSPORT = "userpoll.transport";
@@ -30,6 +31,11 @@ public final class UserpollProperties {
     public static final String IO_URING_SETUP_FLAGS_ENV = "USERPOLL_IO_URING_SETUP_FLAGS";
     public static final String IO_URING_REGISTER_RING_FD = "userpoll.ioUring.registerRingFd";
     public static final String IO_URING_REGISTER_RING_FD_ENV = "USERPOLL_IO_URING_REGISTER_RING_FD";
+    /** Diagnostics for kernels carrying EPOLL_USERPOLL: the {@code epoll_create2} number, and its ring protocol. */
+    public static final String EPOLL_CREATE2_SYSCALL = "userpoll.epollCreate2.syscall";
+    public static final String EPOLL_CREATE2_SYSCALL_ENV = "USERPOLL_EPOLL_CREATE2_SYSCALL";
+    public static final String EPOLL_CREATE2_PROTOCOL = "userpoll.epollCreate2.protocol";
+    public static final String EPOLL_CREATE2_PROTOCOL_ENV = "USERPOLL_EPOLL_CREATE2_PROTOCOL";
 
     private final Function<String, String> properties;
     private final Function<String, String> environment;

@@ -1,7 +1,8 @@
 package dev.userpoll.transport.ring;
 
 import dev.userpoll.transport.internal.Native;
-import io.netty.util.internal.SystemPropertyUtil;
+import dev.userpoll.transport.internal.UserpollProperties;
+import dev.userpoll.transport.internal.UserpollProperties.Setting;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,7 +27,8 @@ import static dev.userpoll.transport.ring.UserpollRingLayout.MAX_ITEMS_NR_OFFSET
  * those reject without side effects (flags {@code EPOLL_USERPOLL|EPOLL_CLOEXEC} as their dfd, a size of
  * {@value #PROBE_SIZE} as their path pointer: {@code EFAULT}; zeroed other registers: {@code openat2}
  * fails {@code usize == 0} with {@code EINVAL}), and an fd it returns is used only once proven to be
- * an eventpoll ({@code /proc/self/fd/N}) whose first page carries the header magic. Properties:
+ * an eventpoll ({@code /proc/self/fd/N}) whose first page carries the header magic. Settings (read by
+ * {@link UserpollProperties}, each also as its {@code USERPOLL_*} environment variable):
  * {@value #SYSCALL_PROPERTY} (an integer: try only that number) and {@value #PROTOCOL_PROPERTY}
  * ({@code v3}|{@code v5}; default: v3 for 428, v5 for 437).
  * <p>Sleeping with a deadline: {@code epoll_wait} counts milliseconds, so a deadline is rounded up to
@@ -41,9 +43,9 @@ import static dev.userpoll.transport.ring.UserpollRingLayout.MAX_ITEMS_NR_OFFSET
  */
 public final class UserpollRing implements RingSource {
     /** System property: the syscall number of {@code epoll_create2} to use instead of trying 428, then 437. */
-    public static final String SYSCALL_PROPERTY = "dev.userpoll.epollCreate2.syscall";
+    public static final String SYSCALL_PROPERTY = UserpollProperties.EPOLL_CREATE2_SYSCALL;
     /** System property: {@code v3} or {@code v5}, the ring protocol, instead of deriving it from the number. */
-    public static final String PROTOCOL_PROPERTY = "dev.userpoll.protocol";
+    public static final String PROTOCOL_PROPERTY = UserpollProperties.EPOLL_CREATE2_PROTOCOL;
 
     /** Size passed while probing: below any mappable address, so {@code open_tree} gets EFAULT. */
     static final int PROBE_SIZE = 16;
@@ -244,25 +246,29 @@ public final class UserpollRing implements RingSource {
         return d;
     }
 
-    /** Finds the working {@code epoll_create2}; throws naming every attempt and what it lacked. */
+    /** Finds the working {@code epoll_create2} as this JVM's settings direct. */
     static Detected detect() {
-        String forcedProtocol = SystemPropertyUtil.get(PROTOCOL_PROPERTY);
+        return detect(UserpollProperties.system());
+    }
+
+    /** Finds the working {@code epoll_create2}; throws naming every attempt and what it lacked. */
+    static Detected detect(UserpollProperties settings) {
+        Setting forcedProtocol = settings.get(PROTOCOL_PROPERTY, UserpollProperties.EPOLL_CREATE2_PROTOCOL_ENV);
         UserpollProtocol protocolOverride = null;
         if (forcedProtocol != null) {
             try {
-                protocolOverride = UserpollProtocol.parse(forcedProtocol);
+                protocolOverride = UserpollProtocol.parse(forcedProtocol.value());
             } catch (IllegalArgumentException e) {
-                throw new UnsupportedOperationException("-D" + PROTOCOL_PROPERTY + ": " + e.getMessage());
+                throw new UnsupportedOperationException(forcedProtocol + ": " + e.getMessage());
             }
         }
         int[] candidates;
-        String forcedSyscall = SystemPropertyUtil.get(SYSCALL_PROPERTY);
+        Setting forcedSyscall = settings.get(SYSCALL_PROPERTY, UserpollProperties.EPOLL_CREATE2_SYSCALL_ENV);
         if (forcedSyscall != null) {
             try {
-                candidates = new int[] {Integer.parseInt(forcedSyscall.trim())};
+                candidates = new int[] {Integer.parseInt(forcedSyscall.value().trim())};
             } catch (NumberFormatException e) {
-                throw new UnsupportedOperationException("-D" + SYSCALL_PROPERTY + "=" + forcedSyscall
-                        + " is not a syscall number");
+                throw new UnsupportedOperationException(forcedSyscall + " is not a syscall number");
             }
         } else {
             candidates = new int[] {UserpollRingLayout.SYSCALL_EPOLL_CREATE2_V3,

@@ -1,6 +1,7 @@
 package dev.userpoll.transport.ring;
 
 import dev.userpoll.transport.RingSourceKind;
+import dev.userpoll.transport.internal.UserpollProperties;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -135,6 +136,38 @@ class UserpollRingDetectionTest {
         System.clearProperty(UserpollRing.SYSCALL_PROPERTY);
         System.setProperty(UserpollRing.PROTOCOL_PROPERTY, "v9");
         assertTrue(UserpollRing.probe().getMessage().contains("unknown userpoll protocol"));
+    }
+
+    @Test
+    void theEnvironmentVariablesAreReadWhenThePropertiesAreUnset() {
+        Map<String, String> env = Map.of(UserpollProperties.EPOLL_CREATE2_SYSCALL_ENV, "four-two-eight");
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                () -> UserpollRing.detect(new UserpollProperties(name -> null, env::get)));
+        assertTrue(e.getMessage().contains("'four-two-eight' (environment variable USERPOLL_EPOLL_CREATE2_SYSCALL)")
+                && e.getMessage().contains("is not a syscall number"), e.getMessage());
+
+        Map<String, String> protocolEnv = Map.of(UserpollProperties.EPOLL_CREATE2_PROTOCOL_ENV, "v9");
+        e = assertThrows(UnsupportedOperationException.class,
+                () -> UserpollRing.detect(new UserpollProperties(name -> null, protocolEnv::get)));
+        assertTrue(e.getMessage().contains("(environment variable USERPOLL_EPOLL_CREATE2_PROTOCOL)")
+                && e.getMessage().contains("unknown userpoll protocol"), e.getMessage());
+    }
+
+    @Test
+    void theOldDevUserpollNamesAreNoLongerRead() {
+        // Before every setting moved under userpoll.*, these two were read; now they must change nothing.
+        Map<String, String> old = Map.of("dev.userpoll.epollCreate2.syscall", "four-two-eight",
+                "dev.userpoll.protocol", "v9");
+        UserpollProperties settings = new UserpollProperties(old::get, name -> null);
+        String message;
+        try {
+            UserpollRing.detect(settings);
+            message = "";
+        } catch (UnsupportedOperationException e) {
+            message = e.getMessage();
+            assertTrue(message.contains("syscall 428") && message.contains("syscall 437"), message);
+        }
+        assertFalse(message.contains("four-two-eight") || message.contains("v9"), message);
     }
 
     @Test

@@ -1,13 +1,11 @@
 package dev.userpoll.transport.ring;
 
 import dev.userpoll.transport.internal.Native;
-import dev.userpoll.transport.internal.UserpollProperties;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.Locale;
 
 /**
  * The io_uring ring source: the kernel writes readiness into the CQ ring, fed by one multishot
@@ -24,34 +22,10 @@ import java.util.Locale;
  */
 public final class IoUringPollRing implements RingSource {
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(IoUringPollRing.class);
-    /**
-     * Setup flags: a comma list of {@code coop} (IORING_SETUP_COOP_TASKRUN), {@code taskrun}
-     * (IORING_SETUP_TASKRUN_FLAG, implies coop), or {@code default} for none. Never DEFER_TASKRUN (completions
-     * would appear only inside io_uring_enter) nor SINGLE_ISSUER (a source may be opened on another thread
-     * than the loop's).
-     */
-    static final String SETUP_FLAGS_PROPERTY = UserpollProperties.IO_URING_SETUP_FLAGS;
-    /**
-     * COOP_TASKRUN. Without it the kernel interrupts the loop with an IPI to post each multishot poll's CQE
-     * (the HTTP benchmark: 23% of server samples, CPU per request 1.3-2x); with it the task work runs on the
-     * way out of the loop's next system call: its recv/send or batch submit, or the park, which returns at
-     * once when the task work posted something.
-     */
-    private static final String DEFAULT_SETUP_FLAGS = "coop";
-    /**
-     * For a loop that spins on the ring: TASKRUN_FLAG also tells it, through the SQ flags, that task work
-     * waits and it must enter the kernel to see it (drain and hasReady() watch IORING_SQ_TASKRUN). A parked
-     * loop gains nothing from it and pays an enter per pass (HTTP benchmark, batched: 1.42 against 1.26
-     * system calls per request at 16 connections).
-     */
-    private static final String SPINNING_SETUP_FLAGS = "coop,taskrun";
-
     /** Wakeup completions between two reads of the eventfd (its counter only needs to stay bounded). */
     private static final int WAKEUP_READ_INTERVAL = 1024;
     /** Flag checks per drain: each may flush at most a CQ ring's worth of overflowed completions. */
     private static final int MAX_FLUSHES_PER_DRAIN = 8;
-    /** The SQ carries the poll arms and, with batched I/O, half of it the pass's socket operations. */
-    private static final int MAX_SQ_ENTRIES = 512;
 
     private final IoUringRing ring;
     private final IoUringRingLayout layout;
@@ -88,15 +62,17 @@ public final class IoUringPollRing implements RingSource {
 
     /**
      * Opens a ring sized for {@code ringSize} ready events per drain, with the configured setup flags (by
-     * default {@value #SPINNING_SETUP_FLAGS} when the loop spins on the ring, else {@value #DEFAULT_SETUP_FLAGS}).
+     * default {@code coop,taskrun} when the loop spins on the ring, else {@code coop}).
      */
     public IoUringPollRing(int ringSize, boolean spinning) throws IOException {
-        this(sqEntriesFor(ringSize), cqEntriesFor(ringSize), configuredSetupFlags(spinning), spinning);
+        this(IoUringSetup.sqEntriesFor(ringSize), IoUringSetup.cqEntriesFor(ringSize),
+                IoUringSetup.configuredSetupFlags(spinning), spinning);
     }
 
     /** Opens a ring sized for {@code ringSize} with the named setup flags ({@code null}: by idle policy). */
     IoUringPollRing(int ringSize, boolean spinning, String setupFlagNames) throws IOException {
-        this(sqEntriesFor(ringSize), cqEntriesFor(ringSize), setupFlags(setupFlagNames, spinning), spinning);
+        this(IoUringSetup.sqEntriesFor(ringSize), IoUringSetup.cqEntriesFor(ringSize),
+                IoUringSetup.setupFlags(setupFlagNames, spinning), spinning);
     }
 
     IoUringPollRing(int sqEntries, int cqEntries, int setupFlags) throws IOException {
@@ -139,7 +115,7 @@ public final class IoUringPollRing implements RingSource {
      * checks {@code IORING_FEAT_EXT_ARG}, and proves multishot poll (Linux 5.13) works by waking it.
      */
     static Throwable probe() {
-        try (IoUringPollRing ring = new IoUringPollRing(2, 4, configuredSetupFlags(true), true)) {
+        try (IoUringPollRing ring = new IoUringPollRing(2, 4, IoUringSetup.configuredSetupFlags(true), true)) {
             ring.wakeup();
             long deadline = System.nanoTime() + 1_000_000_000L;
             while (!ring.wakeupMultishotSeen && ring.wakeupCompletions == 0 && System.nanoTime() < deadline) {
@@ -475,54 +451,5 @@ public final class IoUringPollRing implements RingSource {
         if (closed) {
             throw new IOException("io_uring ring source is closed");
         }
-    }
-
-    /** The setup flags named by {@value #SETUP_FLAGS_PROPERTY}, else the default for a loop that does or does not spin. */
-    static int configuredSetupFlags(boolean spinning) {
-        return setupFlags(configuredSetupFlagNames(), spinning);
-    }
-
-    /** What {@value #SETUP_FLAGS_PROPERTY} (or its environment variable) names, or {@code null} when unset. */
-    static String configuredSetupFlagNames() {
-        UserpollProperties.Setting configured = UserpollProperties.system()
-                .get(SETUP_FLAGS_PROPERTY, UserpollProperties.IO_URING_SETUP_FLAGS_ENV);
-        return configured == null ? null : configured.value();
-    }
-
-    /** The setup flags {@code named} (a loop's configuration), or for {@code null} the default by idle policy. */
-    static int setupFlags(String named, boolean spinning) {
-        return parseSetupFlags(named != null ? named : spinning ? SPINNING_SETUP_FLAGS : DEFAULT_SETUP_FLAGS);
-    }
-
-    static int parseSetupFlags(String value) {
-        int flags = 0;
-        for (String part : value.split(",")) {
-            String name = part.trim().toLowerCase(Locale.ROOT);
-            switch (name) {
-                case "default":
-                case "none":
-                case "":
-                    break;
-                case "coop":
-                    flags |= Native.IORING_SETUP_COOP_TASKRUN;
-                    break;
-                case "taskrun":
-                    // TASKRUN_FLAG is only accepted together with COOP_TASKRUN (or DEFER_TASKRUN, never used).
-                    flags |= Native.IORING_SETUP_COOP_TASKRUN | Native.IORING_SETUP_TASKRUN_FLAG;
-                    break;
-                default:
-                    throw new IllegalArgumentException("-D" + SETUP_FLAGS_PROPERTY + "=" + value
-                            + ": unknown flag '" + name + "'; valid: default, coop, taskrun");
-            }
-        }
-        return flags;
-    }
-
-    static int sqEntriesFor(int ringSize) {
-        return Math.max(8, Math.min(MAX_SQ_ENTRIES, ringSize / 4));
-    }
-
-    static int cqEntriesFor(int ringSize) {
-        return Math.max(2 * sqEntriesFor(ringSize), 2 * ringSize);
     }
 }

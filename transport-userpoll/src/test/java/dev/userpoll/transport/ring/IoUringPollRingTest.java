@@ -156,19 +156,19 @@ class IoUringPollRingTest extends AbstractRingSourceTest {
 
     @Test
     void setupFlagsAreParsed() {
-        assertEquals(0, IoUringPollRing.parseSetupFlags("default"));
-        assertEquals(Native.IORING_SETUP_COOP_TASKRUN, IoUringPollRing.parseSetupFlags("coop"));
+        assertEquals(0, IoUringSetup.parseSetupFlags("default"));
+        assertEquals(Native.IORING_SETUP_COOP_TASKRUN, IoUringSetup.parseSetupFlags("coop"));
         int both = Native.IORING_SETUP_COOP_TASKRUN | Native.IORING_SETUP_TASKRUN_FLAG;
-        assertEquals(both, IoUringPollRing.parseSetupFlags("coop,taskrun"));
-        assertEquals(both, IoUringPollRing.parseSetupFlags(" Taskrun "));
-        assertThrows(IllegalArgumentException.class, () -> IoUringPollRing.parseSetupFlags("defer"));
+        assertEquals(both, IoUringSetup.parseSetupFlags("coop,taskrun"));
+        assertEquals(both, IoUringSetup.parseSetupFlags(" Taskrun "));
+        assertThrows(IllegalArgumentException.class, () -> IoUringSetup.parseSetupFlags("defer"));
     }
 
     /** Every flag choice works end to end: data in, event out, wakeup and removal. */
     @ParameterizedTest
     @ValueSource(strings = {"default", "coop", "coop,taskrun"})
     void everySetupFlagChoiceDeliversEvents(String flags) throws Exception {
-        int setupFlags = IoUringPollRing.parseSetupFlags(flags);
+        int setupFlags = IoUringSetup.parseSetupFlags(flags);
         try (IoUringPollRing ring = new IoUringPollRing(64, 128, setupFlags); TcpPair pair = TcpPair.open()) {
             assertEquals(setupFlags, ring.layout().setupFlags & setupFlags, "flags kept on this kernel");
             ring.register(pair.fd(), Native.EPOLLIN | Native.EPOLLOUT | Native.EPOLLRDHUP, 7);
@@ -223,7 +223,7 @@ class IoUringPollRingTest extends AbstractRingSourceTest {
     @ValueSource(strings = {"default", "coop", "coop,taskrun"})
     void cqOverflowLosesNothingAndEndedArmsAreReArmed(String flags) throws Exception {
         int fds = 32;
-        try (IoUringPollRing ring = new IoUringPollRing(4, 4, IoUringPollRing.parseSetupFlags(flags))) {
+        try (IoUringPollRing ring = new IoUringPollRing(4, 4, IoUringSetup.parseSetupFlags(flags))) {
             assertEquals(4, ring.layout().cqEntries);
             FileDescriptor[][] pipes = new FileDescriptor[fds][];
             try {

@@ -249,6 +249,10 @@ def perf_events_available():
     if not shutil.which("perf"):
         return None, "perf is not installed"
     events = ["raw_syscalls:sys_enter"]
+    try:  # perf mounts tracefs when it first resolves a tracepoint; until then (after boot) syscalls/ is absent
+        subprocess.run(["perf", "stat", "-e", events[0], "--", "true"], capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return None, f"perf does not run: {e}"
     for name in SYSCALLS:
         if os.path.exists(f"/sys/kernel/tracing/events/syscalls/sys_enter_{name}") or \
                 os.path.exists(f"/sys/kernel/debug/tracing/events/syscalls/sys_enter_{name}"):

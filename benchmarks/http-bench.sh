@@ -10,6 +10,15 @@
 # Everything else (rounds, window, transports, loads, cores) is documented by `benchmarks/http_bench.py --help`.
 # Needs root (or sudo) only to install missing Debian packages: wrk (the load generator), linux-perf (system
 # call counts from tracepoints; optional, the columns say n/a without it).
+#
+# Comparing builds (before/after a change) in one interleaved run: name each other build's examples jar with
+# --jar BUILD=PATH and prefix its arms with BUILD: (the label keeps the prefix); arms without a prefix run this
+# checkout's jar. Build the old commit in a separate clone (mvn -o -B -q -DskipTests package) and copy its
+# examples/target/userpoll-examples.jar out first, e.g.
+#   benchmarks/http-bench.sh --jar before=/tmp/userpoll-examples-OLD.jar \
+#       --jar after=examples/target/userpoll-examples.jar --transports \
+#       before:userpoll:io_uring@userpoll.ioSubmitter=batched,after:userpoll:io_uring@userpoll.ioSubmitter=batched,netty-epoll
+# (labelled before:userpoll:io_uring+batched, after:userpoll:io_uring+batched, netty-epoll).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -22,7 +31,7 @@ args=()
 for a in "$@"; do
     case "$a" in
         --no-build) build=0 ;;
-        -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exec python3 "$here/http_bench.py" --help ;;
+        -h|--help) sed -n '2,/^set -e/p' "$0" | sed -n 's/^# \{0,1\}//p'; exec python3 "$here/http_bench.py" --help ;;
         *) args+=("$a") ;;
     esac
 done

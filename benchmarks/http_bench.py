@@ -15,6 +15,7 @@ them with wrk pinned to another (--client-cpu):
    (table.md, windows.csv, syscalls.csv, summary.csv) and chart.png (drawn by the benchmarks jar).
 """
 import argparse
+import hashlib
 import json
 import datetime
 import os
@@ -39,7 +40,7 @@ DEFAULT_TRANSPORTS = ("userpoll:io_uring@userpoll.ioSubmitter=batched,userpoll:i
 BASELINE = "netty-epoll"
 # Settings a report needs; kept in raw.json so that --report-only can rebuild the report.
 REPORT_SETTINGS = ["rounds", "window", "syscall_window", "loads", "server_cpu", "client_cpu", "server_jvm_opts",
-                   "noise_threshold", "command"]
+                   "noise_threshold", "command", "jars"]
 # System calls counted by name; everything else is "other" (raw_syscalls:sys_enter minus these).
 SYSCALLS = [
     "read", "write", "readv", "writev", "recvfrom", "sendto", "recvmsg", "sendmsg",
@@ -98,23 +99,51 @@ def process_cpu_ns(pid):
     return total
 
 
-def parse_arm(entry):
-    """TRANSPORT[@PROPERTY=VALUE]...: (label, transport, extra JVM options); the label appends +VALUE."""
+def parse_arm(entry, jar_names=()):
+    """[BUILD:]TRANSPORT[@PROPERTY=VALUE]...: (label, transport, extra JVM options, build or None).
+
+    BUILD is a name given with --jar BUILD=PATH (the server runs from that jar instead of --examples-jar) and
+    stays in the label; the label appends +VALUE per property: before:userpoll:io_uring@userpoll.ioSubmitter=batched
+    is labelled before:userpoll:io_uring+batched."""
     parts = entry.split("@")
+    build, transport = None, parts[0]
+    prefix, sep, rest = transport.partition(":")
+    if sep and prefix in jar_names:
+        build, transport = prefix, rest
+    elif sep and prefix != "userpoll":
+        raise ValueError(f"'{entry}': no build '{prefix}' (name its jar with --jar {prefix}=PATH)")
     props = [x for x in parts[1:] if x]
     for x in props:
         if "=" not in x:
-            raise ValueError(f"'{entry}': expected TRANSPORT@PROPERTY=VALUE")
+            raise ValueError(f"'{entry}': expected [BUILD:]TRANSPORT@PROPERTY=VALUE")
     label = parts[0] + "".join("+" + x.split("=", 1)[1] for x in props)
-    return label, parts[0], ["-D" + x for x in props]
+    return label, transport, ["-D" + x for x in props], build
+
+
+def parse_jars(p, specs):
+    """--jar BUILD=PATH options: {build: {"path": absolute path, "sha256": first 12 hex digits}}."""
+    jars = {}
+    for spec in specs:
+        name, sep, path = spec.partition("=")
+        if not sep or not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or name == "userpoll" or not path:
+            p.error(f"--jar {spec}: expected BUILD=PATH, BUILD of letters, digits, _ . - (and not 'userpoll')")
+        if name in jars:
+            p.error(f"--jar {name} given twice")
+        path = os.path.abspath(path)
+        if not os.path.isfile(path):
+            p.error(f"--jar {spec}: no such file {path}")
+        with open(path, "rb") as f:
+            jars[name] = {"path": path, "sha256": hashlib.sha256(f.read()).hexdigest()[:12]}
+    return jars
 
 
 class Server:
     def __init__(self, args, arm, logdir):
-        self.label, self.transport, extra = parse_arm(arm)
+        self.label, self.transport, extra, build = parse_arm(arm, args.jars)
+        self.jar = args.jars[build]["path"] if build else args.examples_jar
         self.log_path = os.path.join(logdir, f"server-{re.sub(r'[^A-Za-z0-9_.+-]', '_', self.label)}.log")
         cmd = ["taskset", "-c", str(args.server_cpu), "java"] + args.server_jvm_opts.split() + extra + [
-            "-jar", args.examples_jar, "http-echo-server", "--port", "0", "--threads", "1",
+            "-jar", self.jar, "http-echo-server", "--port", "0", "--threads", "1",
             "--transport", self.transport]
         self.log_file = open(self.log_path, "w")
         self.proc = subprocess.Popen(cmd, stdout=self.log_file, stderr=subprocess.STDOUT)
@@ -220,6 +249,10 @@ def perf_events_available():
     if not shutil.which("perf"):
         return None, "perf is not installed"
     events = ["raw_syscalls:sys_enter"]
+    try:  # perf mounts tracefs when it first resolves a tracepoint; until then (after boot) syscalls/ is absent
+        subprocess.run(["perf", "stat", "-e", events[0], "--", "true"], capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return None, f"perf does not run: {e}"
     for name in SYSCALLS:
         if os.path.exists(f"/sys/kernel/tracing/events/syscalls/sys_enter_{name}") or \
                 os.path.exists(f"/sys/kernel/debug/tracing/events/syscalls/sys_enter_{name}"):
@@ -283,7 +316,8 @@ def main():
     p.add_argument("--warm-tolerance", type=float, default=0.03, help="warm-up stability, relative (0.03)")
     p.add_argument("--transports", default=DEFAULT_TRANSPORTS,
                    help=f"comma list ({DEFAULT_TRANSPORTS}); an entry may add system properties: "
-                        "TRANSPORT@PROPERTY=VALUE (labelled TRANSPORT+VALUE)")
+                        "TRANSPORT@PROPERTY=VALUE (labelled TRANSPORT+VALUE), and may run from a jar given "
+                        "with --jar: BUILD:TRANSPORT[@PROPERTY=VALUE] (labelled BUILD:TRANSPORT+VALUE)")
     p.add_argument("--loads", default=",".join(LOADS), help=f"comma list of {', '.join(LOADS)}")
     p.add_argument("--server-cpu", type=int, default=0)
     p.add_argument("--client-cpu", type=int, default=1)
@@ -292,7 +326,13 @@ def main():
                    help="warn when others used more than this percentage of a core during a window (3)")
     p.add_argument("--out", default=None, help="output directory (default benchmarks/results/latest)")
     p.add_argument("--report-only", action="store_true", help="rebuild the report of --out from its raw.json")
-    p.add_argument("--examples-jar", required=True)
+    p.add_argument("--jar", action="append", default=[], metavar="BUILD=PATH",
+                   help="another build's examples jar (repeatable), for arms BUILD:TRANSPORT...; to compare builds "
+                        "in one interleaved run, e.g. --jar before=/tmp/examples-old.jar "
+                        "--jar after=examples/target/userpoll-examples.jar --transports "
+                        "before:userpoll:io_uring@userpoll.ioSubmitter=batched,"
+                        "after:userpoll:io_uring@userpoll.ioSubmitter=batched,netty-epoll")
+    p.add_argument("--examples-jar", required=True, help="the jar of arms without BUILD: (this checkout's)")
     p.add_argument("--benchmarks-jar", required=True)
     p.add_argument("--command", default="benchmarks/http-bench.sh")
     args = p.parse_args()
@@ -304,7 +344,16 @@ def main():
     args.warm_slice = args.warm_slice or (2 if q else 3)
     args.warm_min_slices = args.warm_min_slices or (2 if q else 3)
     args.warm_max_slices = args.warm_max_slices or (3 if q else 8)
+    args.jars = parse_jars(p, args.jar)
     args.transports = [t.strip() for t in args.transports.split(",") if t.strip()]
+    labels = []
+    for t in args.transports:
+        try:
+            labels.append(parse_arm(t, args.jars)[0])
+        except ValueError as e:
+            p.error(str(e))
+    if len(set(labels)) != len(labels):
+        p.error(f"two arms with the same label: {', '.join(sorted({l for l in labels if labels.count(l) > 1}))}")
     args.loads = [l.strip() for l in args.loads.split(",") if l.strip()]
     for l in args.loads:
         if l not in LOADS:
@@ -339,7 +388,7 @@ def main():
                 log(f"skipping {t}: {e}")
                 s.stop()
                 continue
-            log(f"{t}: {s.line}")
+            log(f"{t}: {s.line}" + (f" (from {s.jar})" if s.jar != args.examples_jar else ""))
             servers.append(s)
         if not servers:
             raise SystemExit("no server started")
@@ -351,6 +400,7 @@ def main():
             if not warm[s.label][1]:
                 log(f"  {s.label}: throughput did not settle within {args.warm_max_slices} slices; going on")
 
+        width = max(22, *(len(s.label) for s in servers))
         windows = []
         total = args.rounds * len(args.loads) * len(servers)
         n = 0
@@ -361,7 +411,7 @@ def main():
                     row = window(args, s, load, args.window)
                     row.update(round=rnd, load=load, transport=s.label)
                     windows.append(row)
-                    log(f"[{n}/{total}] round {rnd} {load:9s} {s.label:22s} {row['rps']:9.0f} req/s "
+                    log(f"[{n}/{total}] round {rnd} {load:9s} {s.label:{width}s} {row['rps']:9.0f} req/s "
                         f"{row['cpu_us_per_req']:6.2f} us/req p99 {row['p99_us'] / 1000:6.2f} ms "
                         f"others {row['others_server_core_pct']:.1f}%/{row['others_client_core_pct']:.1f}% "
                         f"steal {row['steal_pct']:.1f}%")
@@ -373,7 +423,7 @@ def main():
                     row.update(load=load, transport=s.label)
                     sys_rows.append(row)
                     raw = row["syscalls"].get("raw_syscalls:sys_enter")
-                    log(f"syscalls {load:9s} {s.label:22s} "
+                    log(f"syscalls {load:9s} {s.label:{width}s} "
                         f"{(raw or 0) / max(1, row['requests']):.3f} per request ({row['rps']:.0f} req/s)")
     finally:
         for s in servers:
@@ -392,6 +442,7 @@ def report_only(args):
     """Rebuilds table.md, the CSVs and chart.png from a finished run's raw.json."""
     with open(os.path.join(args.out, "raw.json")) as f:
         raw = json.load(f)
+    args.jars = {}  # runs from before --jar recorded none
     for k, v in raw["settings"].items():
         setattr(args, k, v)
     report(args, raw["machine"], datetime.datetime.fromisoformat(raw["started"]),
@@ -513,6 +564,10 @@ def report(args, machine, started, finished, labels, warm, windows, sys_rows, pe
                  f"pinned to core {args.server_cpu}, `wrk -t1` pinned to core {args.client_cpu}. "
                  f"Load average {machine['load_before']} before, {machine['load_after']} after.")
     lines.append("")
+    if args.jars:
+        lines.append("Builds (arms BUILD:TRANSPORT run from BUILD's examples jar, the others from this checkout's): "
+                     + "; ".join(f"`{n}` = `{j['path']}` (sha256 {j['sha256']})" for n, j in args.jars.items()) + ".")
+        lines.append("")
     lines.append("Medians over rounds (min–max). CPU is the server process's CPU time (all threads) per "
                  "request; system calls are every system call the server process made, per request. Latency is "
                  "wrk's (with its coordinated-omission correction); pipelined, it is per batch of 16, and windows "

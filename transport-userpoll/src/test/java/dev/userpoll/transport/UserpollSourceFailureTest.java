@@ -29,29 +29,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class UserpollSourceFailureTest {
 
     /** A working epoll source whose drain throws, as a corrupt userpoll ring's does, once {@link #corrupt} is set. */
-    private static final class CorruptibleSource implements RingSource {
-        final RingSource delegate;
+    private static final class CorruptibleSource extends CountingRingSource {
         final AtomicBoolean corrupt = new AtomicBoolean();
         final AtomicInteger failedDrains = new AtomicInteger();
         final AtomicBoolean closed = new AtomicBoolean();
 
         CorruptibleSource(RingSource delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public String name() {
-            return delegate.name();
-        }
-
-        @Override
-        public void register(int fd, int events, long token) throws IOException {
-            delegate.register(fd, events, token);
-        }
-
-        @Override
-        public void deregister(int fd) throws IOException {
-            delegate.deregister(fd);
+            super(delegate);
         }
 
         @Override
@@ -60,28 +44,18 @@ class UserpollSourceFailureTest {
                 failedDrains.incrementAndGet();
                 throw new IllegalStateException("userpoll ring corrupt (test): index entry names no item");
             }
-            return delegate.drain(handler);
+            return super.drain(handler);
         }
 
         @Override
         public boolean hasReady() {
-            return corrupt.get() || delegate.hasReady(); // a corrupt ring always looks non-empty
-        }
-
-        @Override
-        public void park(long timeoutNanos) throws IOException {
-            delegate.park(timeoutNanos);
-        }
-
-        @Override
-        public void wakeup() {
-            delegate.wakeup();
+            return corrupt.get() || super.hasReady(); // a corrupt ring always looks non-empty
         }
 
         @Override
         public void close() {
             closed.set(true);
-            delegate.close();
+            super.close();
         }
     }
 

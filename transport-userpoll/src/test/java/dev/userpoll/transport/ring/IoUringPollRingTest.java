@@ -55,15 +55,7 @@ class IoUringPollRingTest extends AbstractRingSourceTest {
                 collectNow(ring);
                 pair.peer.getOutputStream().write(1);
                 assertTrue(contains(collectUntil(ring, events -> !events.isEmpty()), 9, Native.EPOLLIN));
-                Thread waker = new Thread(() -> {
-                    try {
-                        Thread.sleep(50);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    ring.wakeup();
-                });
-                waker.start();
+                Thread waker = IoUringTestSupport.wakeAfter(ring, 50);
                 long start = System.nanoTime();
                 ring.park(30_000_000_000L); // by the registered index: a wakeup still ends it
                 waker.join();

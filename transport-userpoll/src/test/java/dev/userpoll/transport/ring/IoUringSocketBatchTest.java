@@ -318,16 +318,8 @@ class IoUringSocketBatchTest {
             source.register(watched.fd(), Native.EPOLLIN, 7);
             IoUringTestSupport.collectNow(source);
 
-            Thread waker = new Thread(() -> {
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                source.wakeup();
-            });
+            Thread waker = IoUringTestSupport.wakeAfter(source, 50);
             assertTrue(queueSend(shared, pair, "x", new Recorder("p", log)));
-            waker.start();
             long start = System.nanoTime();
             source.park(30_000_000_000L);
             waker.join();

@@ -97,6 +97,20 @@ final class IoUringTestSupport {
     }
 
     /** A loopback TCP connection: the accepted side as a non-blocking fd, the peer as a blocking java.net.Socket. */
+    /** Starts a thread that calls {@code ring.wakeup()} after {@code millis}; join it when done. */
+    static Thread wakeAfter(RingSource ring, long millis) {
+        Thread waker = new Thread(() -> {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ring.wakeup();
+        }, "waker");
+        waker.start();
+        return waker;
+    }
+
     static final class TcpPair implements AutoCloseable {
         final Socket accepted;
         final java.net.Socket peer;

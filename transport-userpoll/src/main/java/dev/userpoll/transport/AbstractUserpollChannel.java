@@ -1,17 +1,12 @@
 package dev.userpoll.transport;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.AbstractChannel;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelMetadata;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
@@ -22,18 +17,12 @@ import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
-import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.Future;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.nio.channels.AlreadyConnectedException;
-import java.nio.channels.ConnectionPendingException;
 import java.nio.channels.NotYetConnectedException;
-import java.nio.channels.UnresolvedAddressException;
-import java.util.concurrent.TimeUnit;
 
 
 /**
@@ -54,9 +43,8 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
     private IoRegistration registration;
     /** Whether the fd has been handed to the ring source. Loop thread only. */
     private boolean armed;
-    private ChannelPromise connectPromise;
-    private Future<?> connectTimeoutFuture;
-    private SocketAddress requestedRemoteAddress;
+    /** The connect in progress, if any, with its promise and timeout. */
+    private final ConnectAttempt connectAttempt = new ConnectAttempt(this);
 
     /** The socket's readiness between edges (DESIGN.md section 4). Loop thread only. */
     final EdgeState edge = new EdgeState(this::scheduleRetry);
@@ -213,16 +201,7 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
             }
         }
         try {
-            ChannelPromise promise = connectPromise;
-            if (promise != null) {
-                promise.tryFailure(new java.nio.channels.ClosedChannelException());
-                connectPromise = null;
-            }
-            Future<?> timeout = connectTimeoutFuture;
-            if (timeout != null) {
-                timeout.cancel(false);
-                connectTimeoutFuture = null;
-            }
+            connectAttempt.channelClosed();
         } finally {
             socket.close();
         }
@@ -252,71 +231,25 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
     @Override
     protected void doBind(SocketAddress localAddress) throws Exception {
         if (localAddress instanceof InetSocketAddress) {
-            checkResolvable((InetSocketAddress) localAddress);
+            ConnectAttempt.checkResolvable((InetSocketAddress) localAddress);
         }
         socket.bind(localAddress);
-        local = socket.localAddress();
+        refreshLocalAddress();
     }
 
-    static void checkResolvable(InetSocketAddress address) {
-        if (address.isUnresolved()) {
-            throw new UnresolvedAddressException();
-        }
-    }
-
-    /** Starts a connect; true when it completed at once. The fd is armed either way. */
-    boolean doConnect(SocketAddress remoteAddress, SocketAddress localAddress) throws Exception {
-        if (localAddress instanceof InetSocketAddress) {
-            checkResolvable((InetSocketAddress) localAddress);
-        }
-        InetSocketAddress remoteInet = remoteAddress instanceof InetSocketAddress
-                ? (InetSocketAddress) remoteAddress : null;
-        if (remoteInet != null) {
-            checkResolvable(remoteInet);
-        }
-        if (remote != null) {
-            throw new AlreadyConnectedException();
-        }
-        if (localAddress != null) {
-            socket.bind(localAddress);
-        }
-        boolean success = false;
-        try {
-            boolean connected = connectSocket(remoteAddress);
-            if (connected) {
-                remote = remoteInet == null ? remoteAddress : computeRemote(remoteInet, socket.remoteAddress());
-            }
-            local = socket.localAddress();
-            success = true;
-            // Armed after connect() so the initial poll sees SYN_SENT or ESTABLISHED, never an unconnected socket.
-            arm();
-            return connected;
-        } finally {
-            if (!success) {
-                doClose();
-            }
-        }
-    }
-
-    /** connect(2); TCP Fast Open and friends override. */
+    /** connect(2), for {@link ConnectAttempt}; TCP Fast Open and friends override. */
     boolean connectSocket(SocketAddress remoteAddress) throws IOException {
         return socket.connect(remoteAddress);
     }
 
-    static InetSocketAddress computeRemote(InetSocketAddress requested, InetSocketAddress actual) {
-        if (actual != null) {
-            // Keep the hostname the user asked for, with the address the kernel connected to.
-            if (requested.getHostString() != null && !requested.getHostString().equals(actual.getHostString())) {
-                try {
-                    return new InetSocketAddress(java.net.InetAddress.getByAddress(requested.getHostString(),
-                            actual.getAddress().getAddress()), actual.getPort());
-                } catch (java.net.UnknownHostException ignore) {
-                    // fall through
-                }
-            }
-            return actual;
-        }
-        return requested;
+    /** The connect completed: {@code remoteAddress} is what {@link #remoteAddress()} reports from now on. */
+    final void connectedTo(SocketAddress remoteAddress) {
+        remote = remoteAddress;
+    }
+
+    /** After bind or connect: the local address is the one the kernel chose. */
+    final void refreshLocalAddress() {
+        local = socket.localAddress();
     }
 
     @Override
@@ -331,24 +264,7 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
 
     /** Copies a heap buffer into a direct one, so the kernel can read it without another copy per write. */
     final ByteBuf newDirectBuffer(ByteBuf buf) {
-        return newDirectBuffer(buf, buf);
-    }
-
-    final ByteBuf newDirectBuffer(Object holder, ByteBuf buf) {
-        int readableBytes = buf.readableBytes();
-        if (readableBytes == 0) {
-            ReferenceCountUtil.release(holder);
-            return Unpooled.EMPTY_BUFFER;
-        }
-        // The kernel reads only direct memory: a pooled copy, else the thread-local one, else a fresh one.
-        ByteBufAllocator alloc = alloc();
-        ByteBuf directBuf = alloc.isDirectBufferPooled() ? null : ByteBufUtil.threadLocalDirectBuffer();
-        if (directBuf == null) {
-            directBuf = alloc.directBuffer(readableBytes);
-        }
-        directBuf.writeBytes(buf, buf.readerIndex(), readableBytes);
-        ReferenceCountUtil.safeRelease(holder);
-        return directBuf;
+        return DirectBuffers.copy(alloc(), buf, buf);
     }
 
     /** The IoHandle: what the loop calls with every edge (or a ready-list retry) for this channel. */
@@ -385,8 +301,8 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
 
         /** An OUT edge: a pending connect completes (or fails), else what waits in the outbound buffer goes out. */
         private void outReady() {
-            if (connectPromise != null) {
-                finishConnect();
+            if (connectAttempt.isPending()) {
+                connectAttempt.finish();
             } else if (!socket.isOutputShutdown()) {
                 forceFlush();
             }
@@ -394,7 +310,7 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
 
         /** Served from the ready list: a flush that stopped at writeSpinCount goes on (a read is owed below). */
         private void retryReady() {
-            if (edge.isWritable() && connectPromise == null && !socket.isOutputShutdown()) {
+            if (edge.isWritable() && !connectAttempt.isPending() && !socket.isOutputShutdown()) {
                 forceFlush();
             }
         }
@@ -475,95 +391,19 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
 
         @Override
         public void connect(SocketAddress remoteAddress, SocketAddress localAddress, ChannelPromise promise) {
-            if (promise.isDone() || !ensureOpen(promise)) {
-                return;
-            }
-            try {
-                if (connectPromise != null) {
-                    throw new ConnectionPendingException();
-                }
-                boolean wasActive = isActive();
-                if (doConnect(remoteAddress, localAddress)) {
-                    fulfillConnectPromise(promise, wasActive);
-                    return;
-                }
-                connectPromise = promise;
-                requestedRemoteAddress = remoteAddress;
-                int connectTimeoutMillis = config().getConnectTimeoutMillis();
-                if (connectTimeoutMillis > 0) {
-                    connectTimeoutFuture = eventLoop().schedule(() -> {
-                        ChannelPromise p = connectPromise;
-                        if (p != null && !p.isDone() && p.tryFailure(new ConnectTimeoutException(
-                                "connection timed out after " + connectTimeoutMillis + " ms: " + remoteAddress))) {
-                            close(voidPromise());
-                        }
-                    }, connectTimeoutMillis, TimeUnit.MILLISECONDS);
-                }
-                promise.addListener((ChannelFutureListener) future -> {
-                    if (future.isCancelled()) {
-                        if (connectTimeoutFuture != null) {
-                            connectTimeoutFuture.cancel(false);
-                        }
-                        connectPromise = null;
-                        close(voidPromise());
-                    }
-                });
-            } catch (Throwable t) {
-                closeIfClosed();
-                promise.tryFailure(annotateConnectException(t, remoteAddress));
+            if (!promise.isDone() && ensureOpen(promise)) {
+                connectAttempt.start(remoteAddress, localAddress, promise);
             }
         }
 
-        private void fulfillConnectPromise(ChannelPromise promise, boolean wasActive) {
-            if (promise == null) {
-                return; // cancelled: already notified
-            }
-            active = true;
-            boolean nowActive = isActive();
-            boolean promiseSet = promise.trySuccess();
-            if (!wasActive && nowActive) {
-                pipeline().fireChannelActive();
-            }
-            if (!promiseSet) {
-                close(voidPromise());
-            }
+        /** Netty's {@code annotateConnectException} (the address in the message), for {@link ConnectAttempt}. */
+        final Throwable annotateConnectFailure(Throwable cause, SocketAddress remoteAddress) {
+            return annotateConnectException(cause, remoteAddress);
         }
 
-        private void fulfillConnectPromise(ChannelPromise promise, Throwable cause) {
-            if (promise == null) {
-                return;
-            }
-            promise.tryFailure(cause);
+        /** Netty's {@code closeIfClosed}, for {@link ConnectAttempt}: once a failed connect closed the fd. */
+        final void closeIfSocketClosed() {
             closeIfClosed();
-        }
-
-        private void finishConnect() {
-            assert eventLoop().inEventLoop();
-            boolean stillInProgress = false;
-            try {
-                boolean wasActive = isActive();
-                if (!socket.finishConnect()) {
-                    stillInProgress = true;
-                    edge.writeBlocked();
-                    return;
-                }
-                if (requestedRemoteAddress instanceof InetSocketAddress) {
-                    remote = computeRemote((InetSocketAddress) requestedRemoteAddress, socket.remoteAddress());
-                } else {
-                    remote = requestedRemoteAddress;
-                }
-                requestedRemoteAddress = null;
-                fulfillConnectPromise(connectPromise, wasActive);
-            } catch (Throwable t) {
-                fulfillConnectPromise(connectPromise, annotateConnectException(t, requestedRemoteAddress));
-            } finally {
-                if (!stillInProgress) {
-                    if (connectTimeoutFuture != null) {
-                        connectTimeoutFuture.cancel(false);
-                    }
-                    connectPromise = null;
-                }
-            }
         }
 
         private UserpollRecvByteAllocatorHandle allocHandle;

@@ -15,10 +15,6 @@
 #include "netty_jni_util.h"
 #include "userpoll_native.h"
 
-#ifndef IORING_FEAT_MIN_TIMEOUT
-/* Linux 6.12 (io_uring_getevents_arg.min_wait_usec); older UAPI headers lack the name, not the bit. */
-#define IORING_FEAT_MIN_TIMEOUT (1U << 15)
-#endif
 #ifndef IORING_ENTER_REGISTERED_RING
 /* Linux 5.18: the ring fd registered with the task; older UAPI headers lack the names, not the ABI. */
 #define IORING_ENTER_REGISTERED_RING (1U << 4)
@@ -115,23 +111,16 @@ fail:
 }
 
 /*
- * io_uring_enter. With IORING_ENTER_GETEVENTS and timeoutNanos >= 0 or minWaitMicros > 0 the wait goes
- * through IORING_ENTER_EXT_ARG (no timeout SQE, so nothing stays queued); -ETIME means the time ran out.
- * minWaitMicros (IORING_FEAT_MIN_TIMEOUT, Linux 6.12) ends the wait that long after it began if at least
- * one completion is there, even below minComplete; the header may predate it, the field was "pad".
+ * io_uring_enter. With IORING_ENTER_GETEVENTS and timeoutNanos >= 0 the wait goes through
+ * IORING_ENTER_EXT_ARG (no timeout SQE, so nothing stays queued); -ETIME means the time ran out.
  */
 static jint userpoll_ioUringEnter(JNIEnv* env, jclass clazz, jint fd, jint toSubmit, jint minComplete, jint flags,
-                                  jlong timeoutNanos, jint minWaitMicros) {
-    if ((flags & IORING_ENTER_GETEVENTS) && (timeoutNanos >= 0 || minWaitMicros > 0)) {
+                                  jlong timeoutNanos) {
+    if ((flags & IORING_ENTER_GETEVENTS) && timeoutNanos >= 0) {
         struct __kernel_timespec ts = { .tv_sec = timeoutNanos / 1000000000L, .tv_nsec = timeoutNanos % 1000000000L };
         struct io_uring_getevents_arg arg;
         memset(&arg, 0, sizeof(arg));
-        if (timeoutNanos >= 0) {
-            arg.ts = (uint64_t) (uintptr_t) &ts;
-        }
-        if (minWaitMicros > 0) {
-            arg.pad = (uint32_t) minWaitMicros;
-        }
+        arg.ts = (uint64_t) (uintptr_t) &ts;
         RETURN_OR_ERRNO(syscall(__NR_io_uring_enter, fd, (unsigned) toSubmit, (unsigned) minComplete,
                                 (unsigned) flags | IORING_ENTER_EXT_ARG, &arg, sizeof(arg)));
     }
@@ -171,7 +160,6 @@ CONSTANT(ioringSetupCoopTaskrun, IORING_SETUP_COOP_TASKRUN)
 CONSTANT(ioringSetupTaskrunFlag, IORING_SETUP_TASKRUN_FLAG)
 CONSTANT(ioringSetupClamp, IORING_SETUP_CLAMP)
 CONSTANT(ioringFeatExtArg, IORING_FEAT_EXT_ARG)
-CONSTANT(ioringFeatMinTimeout, IORING_FEAT_MIN_TIMEOUT)
 CONSTANT(ioringEnterGetevents, IORING_ENTER_GETEVENTS)
 CONSTANT(ioringEnterRegisteredRing, IORING_ENTER_REGISTERED_RING)
 CONSTANT(ioringSqCqOverflow, IORING_SQ_CQ_OVERFLOW)
@@ -198,7 +186,7 @@ CONSTANT(cqeOffsetFlags, offsetof(struct io_uring_cqe, flags))
 
 static const JNINativeMethod method_table[] = {
     { "ioUringSetup", "(III[J)I", (void*) userpoll_ioUringSetup },
-    { "ioUringEnter", "(IIIIJI)I", (void*) userpoll_ioUringEnter },
+    { "ioUringEnter", "(IIIIJ)I", (void*) userpoll_ioUringEnter },
     { "ioUringRegisterRingFd", "(I)I", (void*) userpoll_ioUringRegisterRingFd },
     { "ioUringUnregisterRingFd", "(II)I", (void*) userpoll_ioUringUnregisterRingFd },
     { "ioringEnterRegisteredRing", "()I", (void*) userpoll_ioringEnterRegisteredRing },
@@ -207,7 +195,6 @@ static const JNINativeMethod method_table[] = {
     { "ioringSetupTaskrunFlag", "()I", (void*) userpoll_ioringSetupTaskrunFlag },
     { "ioringSetupClamp", "()I", (void*) userpoll_ioringSetupClamp },
     { "ioringFeatExtArg", "()I", (void*) userpoll_ioringFeatExtArg },
-    { "ioringFeatMinTimeout", "()I", (void*) userpoll_ioringFeatMinTimeout },
     { "ioringEnterGetevents", "()I", (void*) userpoll_ioringEnterGetevents },
     { "ioringSqCqOverflow", "()I", (void*) userpoll_ioringSqCqOverflow },
     { "ioringSqTaskrun", "()I", (void*) userpoll_ioringSqTaskrun },

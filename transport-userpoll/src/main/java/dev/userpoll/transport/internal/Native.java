@@ -69,7 +69,6 @@ public final class Native {
     public static final int IORING_SETUP_TASKRUN_FLAG = ioringSetupTaskrunFlag();
     public static final int IORING_SETUP_CLAMP = ioringSetupClamp();
     public static final int IORING_FEAT_EXT_ARG = ioringFeatExtArg();
-    public static final int IORING_FEAT_MIN_TIMEOUT = ioringFeatMinTimeout();
     public static final int IORING_ENTER_GETEVENTS = ioringEnterGetevents();
     public static final int IORING_ENTER_REGISTERED_RING = ioringEnterRegisteredRing();
     public static final int IORING_SQ_CQ_OVERFLOW = ioringSqCqOverflow();
@@ -175,11 +174,9 @@ public final class Native {
     /** Returns the ring fd or -errno; {@code out} receives the mapping (see IoUringRingLayout). */
     public static native int ioUringSetup(int entries, int flags, int cqEntries, long[] out);
     /**
-     * timeoutNanos &gt;= 0 bounds a GETEVENTS wait (EXT_ARG); -ETIME when it ran out. minWaitMicros &gt; 0
-     * (only with {@link #IORING_FEAT_MIN_TIMEOUT}) ends the wait that long after it began if any completion is there.
+     * timeoutNanos &gt;= 0 bounds a GETEVENTS wait (EXT_ARG); -ETIME when it ran out.
      */
-    public static native int ioUringEnter(int ringFd, int toSubmit, int minComplete, int flags, long timeoutNanos,
-                                          int minWaitMicros);
+    public static native int ioUringEnter(int ringFd, int toSubmit, int minComplete, int flags, long timeoutNanos);
 
     /**
      * Registers {@code ringFd} with the calling thread (IORING_REGISTER_RING_FDS, Linux 5.18); its index then
@@ -237,7 +234,6 @@ public final class Native {
     private static native int ioringSetupClamp();
     private static native int ioringFeatExtArg();
 
-    private static native int ioringFeatMinTimeout();
     private static native int ioringEnterGetevents();
     private static native int ioringEnterRegisteredRing();
     private static native int ioringSqCqOverflow();

@@ -46,7 +46,6 @@ public final class IoUringPollRing implements RingSource {
     private final boolean spinning;
     /** Whether {@link #initialize()} registers the ring fd with the loop thread. */
     boolean registerRingFd = true;
-    private final boolean minWait;
     private boolean draining;
     /** Arms queued by handlers during a drain, submitted together at its end. */
     private int armsQueuedInDrain;
@@ -95,7 +94,6 @@ public final class IoUringPollRing implements RingSource {
         ring = r;
         layout = r.layout;
         this.spinning = spinning;
-        minWait = layout.hasFeature(Native.IORING_FEAT_MIN_TIMEOUT);
         waker = efd;
         pollAddOp = Native.IORING_OP_POLL_ADD;
         pollRemoveOp = Native.IORING_OP_POLL_REMOVE;
@@ -315,12 +313,13 @@ public final class IoUringPollRing implements RingSource {
         if (inline == 0) {
             res = ring.enter(ring.sqPending(), 1, Native.IORING_ENTER_GETEVENTS, timeout);
         } else {
-            // The queued operations complete inline, during the submit: wait for one completion more than that
-            // (readiness or a wakeup). Their own completions are held back at most the window: after it the
-            // kernel returns with what is there. A deadline within the window bounds the hold by itself.
-            boolean deadlineFirst = timeout >= 0 && timeout <= parkWindowMicros * 1000L;
-            res = ring.enter(ring.sqPending(), inline + 1, Native.IORING_ENTER_GETEVENTS, timeout,
-                    deadlineFirst ? 0 : parkWindowMicros);
+            // The queued sends complete inline, during the submit: wait for one completion more than that (readiness
+            // or a wakeup), but no longer than the window, which bounds how long their completions are held back.
+            // A plain timeout, not the kernel's min-wait: it needs no particular kernel and cannot leave the loop
+            // asleep with completions in its ring, whatever the kernel counts as arrived during the wait.
+            long window = parkWindowMicros * 1000L;
+            res = ring.enter(ring.sqPending(), inline + 1, Native.IORING_ENTER_GETEVENTS,
+                    timeout < 0 ? window : Math.min(timeout, window));
         }
         // A wakeup() racing with the return counts for this park; one after this line ends the next park.
         waker.reset();
@@ -360,12 +359,13 @@ public final class IoUringPollRing implements RingSource {
     }
 
     /**
-     * A park may submit queued socket operations and hold their completions back for the window: only where the
-     * kernel bounds that hold (min-wait, Linux 6.12) and the loop does not spin (a spinning loop sends first).
+     * A park may submit queued sends and hold their completions back for the window: not a queued recv (its data
+     * would wait for the window; it gets an enter of its own and is delivered at once), nor in a loop that spins
+     * (it sends first).
      */
     @Override
     public boolean canParkWithQueuedIo() {
-        return batch != null && minWait && parkWindowMicros > 0 && !spinning;
+        return batch != null && parkWindowMicros > 0 && !spinning && batch.queuedRecvs() == 0;
     }
 
     /** The loop's batched socket I/O, in this ring: one ring and one enter per pass. */

@@ -167,7 +167,7 @@ final class IoUringRing implements AutoCloseable {
             if (pending == 0) {
                 return submitted;
             }
-            int res = Native.ioUringEnter(enterFd, pending, 0, enterFlags, -1, 0);
+            int res = Native.ioUringEnter(enterFd, pending, 0, enterFlags, -1);
             if (res == -Native.EINTR) {
                 continue;
             }
@@ -180,15 +180,7 @@ final class IoUringRing implements AutoCloseable {
 
     /** io_uring_enter on this ring; {@code timeoutNanos < 0}: no limit. Returns the kernel's answer. */
     int enter(int toSubmit, int minComplete, int flags, long timeoutNanos) {
-        return Native.ioUringEnter(enterFd, toSubmit, minComplete, flags | enterFlags, timeoutNanos, 0);
-    }
-
-    /**
-     * io_uring_enter whose wait also ends {@code minWaitMicros} after it began if any completion is there
-     * (fewer than {@code minComplete}); needs {@code IORING_FEAT_MIN_TIMEOUT}.
-     */
-    int enter(int toSubmit, int minComplete, int flags, long timeoutNanos, int minWaitMicros) {
-        return Native.ioUringEnter(enterFd, toSubmit, minComplete, flags | enterFlags, timeoutNanos, minWaitMicros);
+        return Native.ioUringEnter(enterFd, toSubmit, minComplete, flags | enterFlags, timeoutNanos);
     }
 
     /** The SQ ring flags (IORING_SQ_*), as the kernel last stored them. */

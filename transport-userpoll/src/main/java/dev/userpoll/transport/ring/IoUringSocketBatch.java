@@ -72,6 +72,8 @@ public final class IoUringSocketBatch implements AutoCloseable {
     private int nextSeq;
     private int firstQueuedSeq;
     private int queued;
+    /** Of the queued operations, the recvs. */
+    private int queuedRecvs;
     /** Operations handed to the kernel whose completion was neither delivered nor withdrawn. */
     private int inFlight;
     private int iovUsed;
@@ -221,12 +223,20 @@ public final class IoUringSocketBatch implements AutoCloseable {
         sqIndex[slot] = index;
         nextSeq = seq + 1;
         queued++;
+        if (kind == RECV) {
+            queuedRecvs++;
+        }
         return slot;
     }
 
     /** Operations written into the SQ and not yet handed to the kernel. */
     public int queued() {
         return queued;
+    }
+
+    /** Recvs among the queued operations. */
+    public int queuedRecvs() {
+        return queuedRecvs;
     }
 
     /** Whether a completion handler is running: the caller is answering a completion. */
@@ -262,12 +272,16 @@ public final class IoUringSocketBatch implements AutoCloseable {
             }
             states[slot] = SUBMITTED;
             queued--;
+            if (kinds[slot] == RECV) {
+                queuedRecvs--;
+            }
             inFlight++;
             operations++;
         }
         firstQueuedSeq = seq;
         if (seq == nextSeq) {
             queued = 0;
+            queuedRecvs = 0;
             iovUsed = 0; // the kernel copied every iovec of this submit while issuing the sendmsgs inline
         }
         submits++;
@@ -368,6 +382,7 @@ public final class IoUringSocketBatch implements AutoCloseable {
             }
         }
         queued = 0;
+        queuedRecvs = 0;
         iovUsed = 0;
         failSubmitted(error);
     }
@@ -396,10 +411,10 @@ public final class IoUringSocketBatch implements AutoCloseable {
             int result = SEND_UNSENT;
             if (states[i] == QUEUED && sqIndex[i] - ring.sqHead() >= 0) {
                 ring.makeNop(sqIndex[i]); // the kernel has not read the SQE yet: it never touches the fd
-                queued--;
+                unqueue(i);
             } else {
                 if (states[i] == QUEUED) {
-                    queued--; // an enter this batch did not hear of took it: it ran, like a submitted one
+                    unqueue(i); // an enter this batch did not hear of took it: it ran, like a submitted one
                     inFlight++;
                 }
                 result = findCompletion(UserData.operation(seqs[i]));
@@ -415,6 +430,13 @@ public final class IoUringSocketBatch implements AutoCloseable {
             firstQueuedSeq = nextSeq;
         }
         return send;
+    }
+
+    private void unqueue(int slot) {
+        queued--;
+        if (kinds[slot] == RECV) {
+            queuedRecvs--;
+        }
     }
 
     /** The result of a submitted operation, read from the CQ without consuming it. */
@@ -456,6 +478,7 @@ public final class IoUringSocketBatch implements AutoCloseable {
         java.util.Arrays.fill(targets, null);
         java.util.Arrays.fill(states, FREE);
         queued = 0;
+        queuedRecvs = 0;
         inFlight = 0;
         if (ownsRing) {
             ring.close();

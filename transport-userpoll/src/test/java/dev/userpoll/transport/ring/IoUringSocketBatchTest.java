@@ -280,10 +280,26 @@ class IoUringSocketBatchTest {
         }
     }
 
-    /** Skips (with the reason) on a kernel without IORING_FEAT_MIN_TIMEOUT, where a park only submits. */
     private static void assumeCanPark(IoUringPollRing source) {
-        assumeTrue(source.canParkWithQueuedIo(),
-                "the kernel lacks IORING_FEAT_MIN_TIMEOUT (Linux 6.12): no park with queued I/O");
+        assertTrue(source.canParkWithQueuedIo(), "a parking loop's source parks with queued sends");
+    }
+
+    @Test
+    void aQueuedRecvIsNeverHeldBackByAPark() throws Exception {
+        TcpPair pair = pair();
+        List<String> log = new ArrayList<>();
+        try (IoUringPollRing source = new IoUringPollRing(64)) {
+            IoUringSocketBatch shared = source.openSocketBatch(16, 20_000_000); // a 20 s window
+            assertTrue(queueSend(shared, pair, "s", new Recorder("p", log)));
+            assertTrue(source.canParkWithQueuedIo(), "sends alone may wait in a park");
+            assertTrue(shared.queueRecv(pair.fd(), address(direct(8)), 8, new Recorder("p", log)));
+            assertFalse(source.canParkWithQueuedIo(), "a recv's data must not wait for the window");
+            source.flush();
+            assertFalse(shared.queued() != 0);
+            assertTrue(source.canParkWithQueuedIo());
+            source.drain((token, events) -> { });
+            assertEquals(List.of("p send 1", "p recv " + -Native.EAGAIN), log);
+        }
     }
 
     @Test

@@ -102,7 +102,8 @@ class UserpollAcceptFdExhaustionTest {
         try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(root)) {
             for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files::iterator) {
                 String rel = root.relativize(f).toString();
-                if (rel.endsWith(".class")) {
+                // module-info and package-info describe, they are not classes to load
+                if (rel.endsWith(".class") && !rel.endsWith("module-info.class") && !rel.endsWith("package-info.class")) {
                     Class.forName(rel.substring(0, rel.length() - 6).replace('/', '.'), true, anchor.getClassLoader());
                 }
             }

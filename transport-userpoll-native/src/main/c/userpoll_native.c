@@ -157,10 +157,6 @@ static jobject userpoll_wrapMemory(JNIEnv* env, jclass clazz, jlong address, jin
     return (*env)->NewDirectByteBuffer(env, (void*) (intptr_t) address, length);
 }
 
-static jlong userpoll_bufferAddress(JNIEnv* env, jclass clazz, jobject buffer) {
-    return (jlong) (intptr_t) (*env)->GetDirectBufferAddress(env, buffer);
-}
-
 static jint userpoll_mapProt(JNIEnv* env, jclass clazz) { return PROT_READ | PROT_WRITE; }
 static jint userpoll_mapSharedFlags(JNIEnv* env, jclass clazz) { return MAP_SHARED | MAP_POPULATE; }
 static jint userpoll_mapAnonymousFlags(JNIEnv* env, jclass clazz) { return MAP_PRIVATE | MAP_ANONYMOUS; }
@@ -210,7 +206,6 @@ static const JNINativeMethod method_table[] = {
     { "mmap", "(JIIIJ)J", (void*) userpoll_mmap },
     { "munmap", "(JJ)I", (void*) userpoll_munmap },
     { "wrapMemory", "(JI)Ljava/nio/ByteBuffer;", (void*) userpoll_wrapMemory },
-    { "bufferAddress", "(Ljava/nio/ByteBuffer;)J", (void*) userpoll_bufferAddress },
     { "mapProt", "()I", (void*) userpoll_mapProt },
     { "mapSharedFlags", "()I", (void*) userpoll_mapSharedFlags },
     { "mapAnonymousFlags", "()I", (void*) userpoll_mapAnonymousFlags },

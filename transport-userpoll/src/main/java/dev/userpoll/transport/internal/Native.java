@@ -168,7 +168,6 @@ public final class Native {
     public static native long mmap(long length, int prot, int flags, int fd, long offset);
     public static native int munmap(long address, long length);
     public static native ByteBuffer wrapMemory(long address, int length);
-    public static native long bufferAddress(ByteBuffer directBuffer);
 
     // ---- io_uring
     /** Returns the ring fd or -errno; {@code out} receives the mapping (see IoUringRingLayout). */

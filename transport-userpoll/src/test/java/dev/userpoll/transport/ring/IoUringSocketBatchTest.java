@@ -100,7 +100,7 @@ class IoUringSocketBatchTest {
     }
 
     private static long address(ByteBuffer buf) {
-        return Native.bufferAddress(buf);
+        return io.netty.channel.unix.Buffer.memoryAddress(buf);
     }
 
     private boolean queueSend(IoUringSocketBatch b, TcpPair pair, String text, IoUringSocketBatch.Completion to) {

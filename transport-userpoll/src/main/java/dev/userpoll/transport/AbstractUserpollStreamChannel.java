@@ -34,11 +34,11 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
             + StringUtil.simpleClassName(DefaultFileRegion.class) + ')';
     /** A write queued in the loop's batch: the flush stops, the completion goes on. */
     private static final int WRITE_STATUS_QUEUED = -1;
-    // Netty's ChannelUtils has the next two, but io.netty.channel.internal is exported to Netty's own modules only.
-    /** A write that made no progress: the socket buffer is full, the spin ends and the OUT edge goes on. */
+    /**
+     * A write that made no progress: the socket buffer is full, the spin ends and the OUT edge goes on. (Netty's
+     * ChannelUtils has it, but io.netty.channel.internal is exported to Netty's own modules only.)
+     */
     private static final int WRITE_STATUS_SNDBUF_FULL = Integer.MAX_VALUE;
-    /** Below this many bytes attempted, a short gathering write does not shrink the limit. */
-    private static final int MAX_BYTES_PER_GATHERING_WRITE_ATTEMPTED_LOW_THRESHOLD = 4096;
 
     /** This channel's reads and writes: at once until registered, then as the loop's submitter says. */
     private SocketIo io;
@@ -155,21 +155,9 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
         if (written <= 0) {
             return WRITE_STATUS_SNDBUF_FULL;
         }
-        adjustMaxBytesPerGatheringWrite(attempted, written, maxBytes);
+        config().adaptMaxBytesPerGatheringWrite(attempted, written, maxBytes);
         in.removeBytes(written);
         return 1;
-    }
-
-    /** Grows or shrinks the gathering-write limit towards what the socket takes in one call. */
-    private void adjustMaxBytesPerGatheringWrite(long attempted, long written, long oldMax) {
-        if (attempted == written) {
-            if (attempted << 1 > oldMax) {
-                config().setMaxBytesPerGatheringWrite(attempted << 1);
-            }
-        } else if (attempted > MAX_BYTES_PER_GATHERING_WRITE_ATTEMPTED_LOW_THRESHOLD
-                && written < attempted >>> 1) {
-            config().setMaxBytesPerGatheringWrite(attempted >>> 1);
-        }
     }
 
     private int writeDefaultFileRegion(ChannelOutboundBuffer in, DefaultFileRegion region) throws Exception {

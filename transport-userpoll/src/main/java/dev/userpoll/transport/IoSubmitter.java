@@ -2,7 +2,7 @@ package dev.userpoll.transport;
 
 import dev.userpoll.transport.internal.UserpollProperties;
 import dev.userpoll.transport.internal.UserpollProperties.Setting;
-import dev.userpoll.transport.ring.IoUringSocketBatch;
+import dev.userpoll.transport.ring.IoUringBatchProbe;
 import dev.userpoll.transport.ring.RingSources;
 
 import java.util.ArrayList;
@@ -114,6 +114,6 @@ public enum IoSubmitter {
         if (nativeCause != null || this == DIRECT) {
             return nativeCause;
         }
-        return IoUringSocketBatch.unavailabilityCause();
+        return IoUringBatchProbe.unavailabilityCause();
     }
 }

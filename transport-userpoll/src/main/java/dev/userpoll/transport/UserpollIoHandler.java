@@ -18,9 +18,7 @@ import io.netty.util.internal.logging.InternalLoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Netty {@link IoHandler} that drains a kernel-written readiness ring. Each pass: drain every ready
@@ -35,19 +33,13 @@ import java.util.concurrent.locks.LockSupport;
 public final class UserpollIoHandler implements IoHandler {
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(UserpollIoHandler.class);
 
-    /** Consecutive failed passes after which the ring source is given up (closed, its channels failed). */
-    static final int MAX_CONSECUTIVE_SOURCE_FAILURES = 3;
-    /** The first back-off after a failed pass; each further one doubles, up to {@link #MAX_BACKOFF_NANOS}. */
-    private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
-
     private final ThreadAwareExecutor executor;
     private final RingSource source;
     /** How this loop's channels do their socket I/O (DESIGN.md 4b). */
     private final Submitter submitter;
     private final IoSubmitter submitterKind;
-    /** Passes in a row that the source failed; 0 after a good pass. */
-    private int consecutiveFailures;
+    /** Back-off and give-up after passes that fail in the source. */
+    private final SourceFailures failures = new SourceFailures();
     /** Why the ring source was given up, or null while it works. */
     private volatile Throwable sourceFailure;
     /** How the loop waits when it has nothing to do, and how other threads wake it. */
@@ -159,31 +151,15 @@ public final class UserpollIoHandler implements IoHandler {
             source.drain(readyHandler);
             serveReadyList();
             handledThisPass += submitter.completePass();
-            consecutiveFailures = 0;
+            failures.passSucceeded();
         } catch (Error e) {
             throw e;
         } catch (Throwable t) {
-            sourceFailed(t);
+            if (failures.passFailed(source.name(), t)) {
+                giveUpSource(t);
+            }
         }
         return handledThisPass;
-    }
-
-    /**
-     * A pass failed in the ring source (a corrupt ring, a refused system call): back off as Netty's loops do, so
-     * a source that keeps failing neither spins the loop nor floods the log; give it up after a few passes.
-     */
-    private void sourceFailed(Throwable t) {
-        consecutiveFailures++;
-        if (consecutiveFailures >= MAX_CONSECUTIVE_SOURCE_FAILURES) {
-            logger.error("The {} ring source failed {} passes in a row; closing it and every channel of this loop.",
-                    source.name(), consecutiveFailures, t);
-            giveUpSource(t);
-            return;
-        }
-        long backoff = Math.min(MAX_BACKOFF_NANOS, MIN_BACKOFF_NANOS << (consecutiveFailures - 1));
-        logger.warn("Unexpected exception in the userpoll event loop; backing off {} ms.",
-                TimeUnit.NANOSECONDS.toMillis(backoff), t);
-        LockSupport.parkNanos(backoff); // a wakeup cannot end it: the point is not to come straight back
     }
 
     /** Closes every registered channel (their fds with them) and the source; later registrations fail. */

@@ -308,6 +308,8 @@ public final class UserpollSocketChannelConfig extends UserpollChannelConfig imp
 
     // ---- for the channel's write loop
 
+    private static final int MAX_BYTES_PER_GATHERING_WRITE_ATTEMPTED_LOW_THRESHOLD = 4096;
+
     /** Upper bound of one gathering write: twice {@code SO_SNDBUF} (the kernel may drain faster than we fill). */
     public long getMaxBytesPerGatheringWrite() {
         return maxBytesPerGatheringWrite;
@@ -316,6 +318,21 @@ public final class UserpollSocketChannelConfig extends UserpollChannelConfig imp
     /** Lets the write loop adapt the bound to what the kernel accepted. */
     public void setMaxBytesPerGatheringWrite(long maxBytesPerGatheringWrite) {
         this.maxBytesPerGatheringWrite = maxBytesPerGatheringWrite;
+    }
+
+    /**
+     * Grows or shrinks the bound towards what the socket took in one call: {@code attempted} bytes offered under
+     * the bound {@code oldMax}, {@code written} taken. (Netty's ChannelUtils threshold, which its module does not
+     * export to us: below it a short write does not shrink the bound.)
+     */
+    void adaptMaxBytesPerGatheringWrite(long attempted, long written, long oldMax) {
+        if (attempted == written) {
+            if (attempted << 1 > oldMax) {
+                setMaxBytesPerGatheringWrite(attempted << 1);
+            }
+        } else if (attempted > MAX_BYTES_PER_GATHERING_WRITE_ATTEMPTED_LOW_THRESHOLD && written < attempted >>> 1) {
+            setMaxBytesPerGatheringWrite(attempted >>> 1);
+        }
     }
 
     private void updateMaxBytesPerGatheringWrite() {

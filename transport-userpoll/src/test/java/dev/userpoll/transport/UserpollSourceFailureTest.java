@@ -101,7 +101,7 @@ class UserpollSourceFailureTest {
 
             // No spinning: after the give-up the ring is never drained again, however long we wait.
             int drainsAtGiveUp = source.failedDrains.get();
-            assertTrue(drainsAtGiveUp <= UserpollIoHandler.MAX_CONSECUTIVE_SOURCE_FAILURES,
+            assertTrue(drainsAtGiveUp <= SourceFailures.MAX_CONSECUTIVE,
                     drainsAtGiveUp + " failed drains before the source was given up");
             Thread.sleep(500);
             assertEquals(drainsAtGiveUp, source.failedDrains.get(), "the loop went on draining a failed source");

@@ -129,43 +129,6 @@ public final class IoUringSocketBatch implements AutoCloseable {
         }
     }
 
-    /**
-     * Why batched socket I/O cannot run here, or {@code null}: opens a small batch and proves that a
-     * {@code MSG_DONTWAIT} recv on an empty socket completes inside the submitting call with {@code -EAGAIN}.
-     */
-    public static Throwable unavailabilityCause() {
-        int[] pair = new int[2];
-        try (IoUringSocketBatch batch = open(8)) {
-            IoUringRing ring = batch.ring;
-            if (!ring.layout.hasFeature(Native.IORING_FEAT_EXT_ARG)) {
-                return new UnsupportedOperationException("batched socket I/O is unavailable: the kernel lacks"
-                        + " IORING_FEAT_EXT_ARG (Linux 5.11 or later)");
-            }
-            Errno.check("socketpair", Native.socketPair(pair));
-            ring.writeSqe(Native.IORING_OP_RECV, pair[0], batch.iovArena.address(), 8, Native.MSG_DONTWAIT, 0);
-            ring.publish();
-            // Bounded, unlike a real batch: on a kernel that arms a poll instead, the recv would never complete.
-            ring.enter(1, 1, Native.IORING_ENTER_GETEVENTS, 1_000_000_000L);
-            if (ring.cqTail() == ring.cqHead()) {
-                return new UnsupportedOperationException("batched socket I/O is unavailable: a MSG_DONTWAIT recv on"
-                        + " an empty socket did not complete inline (this kernel arms a poll for it)");
-            }
-            int res = ring.cqeRes(ring.cqHead());
-            if (res != -Native.EAGAIN) {
-                return new UnsupportedOperationException("batched socket I/O is unavailable: a MSG_DONTWAIT recv"
-                        + " on an empty socket completed with " + res + ", expected -EAGAIN");
-            }
-            return null;
-        } catch (Throwable t) {
-            return t;
-        } finally {
-            if (pair[0] > 0) {
-                Native.close(pair[0]);
-                Native.close(pair[1]);
-            }
-        }
-    }
-
     /** Whether this batch shares the ring source's ring (its completions arrive through the source's drain). */
     public boolean isShared() {
         return !ownsRing;

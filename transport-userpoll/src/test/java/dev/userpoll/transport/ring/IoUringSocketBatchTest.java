@@ -109,7 +109,7 @@ class IoUringSocketBatchTest {
 
     @Test
     void isAvailableOnThisKernel() {
-        assertNull(IoUringSocketBatch.unavailabilityCause());
+        assertNull(IoUringBatchProbe.unavailabilityCause());
     }
 
     @Test

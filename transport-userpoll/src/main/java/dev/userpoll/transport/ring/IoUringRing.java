@@ -215,10 +215,6 @@ final class IoUringRing implements AutoCloseable {
         cqRing.putIntRelease(layout.cqHead, ++cqHead);
     }
 
-    boolean isClosed() {
-        return closed;
-    }
-
     /** Unmaps the rings and closes the ring fd, which ends every operation still armed in the kernel. */
     @Override
     public void close() {

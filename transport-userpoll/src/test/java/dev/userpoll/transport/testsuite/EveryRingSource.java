@@ -12,7 +12,7 @@ import java.lang.annotation.Target;
 /**
  * Runs every test of the class once per ring source under test ({@link UserpollSocketTestPermutation#sources()}),
  * the source injected into the class's {@code @Parameter} field. Each invocation then carries the load Netty's
- * epoll module gives the same test (three channel combinations, two allocators), so the upstream timeouts apply
+ * epoll module gives the same test (up to three channel combinations, two allocators), so the upstream timeouts apply
  * per source as they were written, and the report says which source a failure belongs to.
  */
 @Documented

@@ -31,7 +31,8 @@ import java.util.function.Supplier;
  *
  * <p>Every test class runs once per ring source this machine has ({@link EveryRingSource}), and a socket test then
  * runs three combinations on that source: our server with our client, our server with a NIO client, and a NIO
- * server with our client. NIO with NIO tests only Netty and is left out, as Netty's epoll module leaves it out; so is
+ * server with our client (ours with ours only, on userpoll over the emulated kernel: see
+ * {@link TestRingSources.Source#pairsWithNio()}). NIO with NIO tests only Netty and is left out, as Netty's epoll module leaves it out; so is
  * a server on one ring source with a client on another: the NIO pairs already put a foreign event loop on the other
  * end, and the cross product would double the run time. Client-only and server-only tests run our channel against
  * the plain {@code java.net} peer the test brings. Each loop group is created once, on first use, and shut down
@@ -87,14 +88,17 @@ public final class UserpollSocketTestPermutation {
     }
 
     /**
-     * Socket tests on one ring source: our server with our client, our server with a NIO client, a NIO server with
-     * our client (NIO with NIO tests only Netty).
+     * Socket tests on one ring source: our server with our client and, where the source
+     * {@linkplain TestRingSources.Source#pairsWithNio() pairs with NIO}, our server with a NIO client and a NIO
+     * server with our client (NIO with NIO tests only Netty).
      */
     public List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> socket(TestRingSources.Source kind) {
         List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> list = new ArrayList<>();
         list.add(combo(server(kind), client(kind)));
-        list.add(combo(server(kind), nioClient()));
-        list.add(combo(nioServer(), client(kind)));
+        if (kind.pairsWithNio()) {
+            list.add(combo(server(kind), nioClient()));
+            list.add(combo(nioServer(), client(kind)));
+        }
         return list;
     }
 

@@ -1,5 +1,9 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
+ * Licensed under the GNU General Public License version 2 only, as the kernel patch whose ABI it checks
+ * (epoll-userpoll.patch; https://www.gnu.org/licenses/old-licenses/gpl-2.0.html), not under the Apache
+ * License 2.0 of the rest of netty-transport-userpoll.
+ *
  * Checks the raw EPOLL_USERPOLL ABI (v3 layout, write-slot-then-release-tail publication) of the
  * running kernel, as /work/shared/USERPOLL-ABI.md describes it. Built static, run inside the QEMU
  * guest by run-qemu.sh:  userpoll-abi-check [syscall-number]   (default 451)

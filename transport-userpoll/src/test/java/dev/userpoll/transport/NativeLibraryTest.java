@@ -2,6 +2,7 @@ package dev.userpoll.transport;
 
 import dev.userpoll.transport.internal.Native;
 import io.netty.channel.unix.FileDescriptor;
+import io.netty.util.internal.PlatformDependent;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -23,7 +24,9 @@ class NativeLibraryTest {
         // The library on the test class path is the classified jar; Netty's loader extracts it to a
         // temporary file, which is what the process has mapped.
         String classPath = System.getProperty("java.class.path");
-        assertTrue(classPath.contains("transport-userpoll-native-") && classPath.contains("-linux-x86_64.jar"),
+        // The classifier follows the architecture, as the library's name does (linux-x86_64, linux-aarch_64).
+        String classifier = "-linux-" + PlatformDependent.normalizedArch() + ".jar";
+        assertTrue(classPath.contains("transport-userpoll-native-") && classPath.contains(classifier),
                 "native jar not on the class path: " + classPath);
         // Nor the native module's build output ("native-classes" alone would match netty-tcnative-classes).
         assertFalse(classPath.contains("transport-userpoll-native/target/classes"), classPath);
@@ -41,7 +44,10 @@ class NativeLibraryTest {
         assertEquals(4, Native.EPOLLOUT);
         assertEquals(0x2000, Native.EPOLLRDHUP);
         assertEquals(1 << 31, Native.EPOLLET);
-        assertEquals(12, Native.SIZEOF_EPOLL_EVENT);
+        // struct epoll_event is packed on x86_64 only (12 bytes, data at 4); 16 bytes, data at 8, on aarch64.
+        boolean packedEpollEvent = "x86_64".equals(PlatformDependent.normalizedArch());
+        assertEquals(packedEpollEvent ? 12 : 16, Native.SIZEOF_EPOLL_EVENT);
+        assertEquals(packedEpollEvent ? 4 : 8, Native.OFFSETOF_EPOLL_DATA);
         assertEquals(64, Native.SIZEOF_IO_URING_SQE);
         assertEquals(16, Native.SIZEOF_IO_URING_CQE);
         assertTrue(Native.PAGE_SIZE >= 4096);

@@ -1,7 +1,6 @@
 package dev.userpoll.transport.ring;
 
 import dev.userpoll.transport.internal.Native;
-import io.netty.util.internal.PlatformDependent;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 
@@ -55,6 +54,11 @@ public final class IoUringSocketBatch implements AutoCloseable {
     private final IoUringRing ring;
     private final boolean ownsRing;
     private final MappedMemory iovArena;
+    /**
+     * A view of the caller's iovec array (the loop's {@code IovArray}, whose address never changes), made once:
+     * the copy into {@link #iovArena} goes through it, without {@code Unsafe} and without a JNI call per send.
+     */
+    private MappedMemory iovSource;
     private final MappedMemory msghdrs;
     private final int sendFlags = Native.MSG_DONTWAIT | Native.MSG_NOSIGNAL;
     private final int recvFlags = Native.MSG_DONTWAIT;
@@ -139,6 +143,15 @@ public final class IoUringSocketBatch implements AutoCloseable {
         return queue(RECV, Native.IORING_OP_RECV, fd, address, length, recvFlags, target) >= 0;
     }
 
+    /** A view of the iovec array at {@code address}, as long as the arena (no send copies more). */
+    private MappedMemory iovSource(long address) {
+        MappedMemory source = iovSource;
+        if (source == null || source.address() != address) {
+            iovSource = source = MappedMemory.wrap(address, iovArena.length());
+        }
+        return source;
+    }
+
     /**
      * Queues a sendmsg of {@code iovCount} iovecs at {@code iovAddress} (a {@code struct iovec} array, copied
      * now, so the caller may reuse it at once); false when the batch or its iovec room is full.
@@ -151,8 +164,9 @@ public final class IoUringSocketBatch implements AutoCloseable {
         if (states[slot] != FREE || queued == capacity || closed) {
             return false;
         }
-        long iov = iovArena.address() + (long) iovUsed * MsgHdrLayout.IOV_SIZE;
-        PlatformDependent.copyMemory(iovAddress, iov, (long) iovCount * MsgHdrLayout.IOV_SIZE);
+        int iovOffset = iovUsed * MsgHdrLayout.IOV_SIZE;
+        long iov = iovArena.address() + iovOffset;
+        iovArena.copyFrom(iovSource(iovAddress), 0, iovOffset, iovCount * MsgHdrLayout.IOV_SIZE);
         int hdr = slot * MsgHdrLayout.MSGHDR_STRIDE;
         for (int i = 0; i < MsgHdrLayout.MSGHDR_STRIDE; i += Long.BYTES) {
             msghdrs.putLong(hdr + i, 0L);

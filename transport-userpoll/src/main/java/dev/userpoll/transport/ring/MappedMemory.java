@@ -78,6 +78,15 @@ final class MappedMemory implements AutoCloseable {
         buffer.put(offset, value);
     }
 
+    /**
+     * Copies {@code length} bytes from {@code src} at {@code srcOffset} to this region at {@code offset}, through the
+     * buffers (an intrinsic memory move): no {@code Unsafe}, which Netty leaves unused under
+     * {@code io.netty.noUnsafe} (its default from JDK 25 on), and no JNI call.
+     */
+    void copyFrom(MappedMemory src, int srcOffset, int offset, int length) {
+        buffer.put(offset, src.buffer, srcOffset, length);
+    }
+
     int getIntAcquire(int offset) {
         return (int) INT.getAcquire(buffer, offset);
     }

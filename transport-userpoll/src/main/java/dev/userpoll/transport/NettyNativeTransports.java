@@ -2,13 +2,18 @@ package dev.userpoll.transport;
 
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollDomainDatagramChannel;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.socket.ServerSocketChannel;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringDatagramChannel;
+import io.netty.channel.uring.IoUringDomainSocketChannel;
 import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerDomainSocketChannel;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 
@@ -31,12 +36,10 @@ final class NettyNativeTransports {
             return EpollIoHandler.newFactory();
         }
 
-        static Class<? extends ServerSocketChannel> serverChannelClass() {
-            return EpollServerSocketChannel.class;
-        }
-
-        static Class<? extends SocketChannel> channelClass() {
-            return EpollSocketChannel.class;
+        static ChannelClasses channelClasses() {
+            return new ChannelClasses(EpollServerSocketChannel.class, EpollSocketChannel.class,
+                    EpollDatagramChannel.class, EpollServerDomainSocketChannel.class,
+                    EpollDomainSocketChannel.class, EpollDomainDatagramChannel.class);
         }
 
         private NettyEpoll() {
@@ -56,12 +59,11 @@ final class NettyNativeTransports {
             return IoUringIoHandler.newFactory();
         }
 
-        static Class<? extends ServerSocketChannel> serverChannelClass() {
-            return IoUringServerSocketChannel.class;
-        }
-
-        static Class<? extends SocketChannel> channelClass() {
-            return IoUringSocketChannel.class;
+        static ChannelClasses channelClasses() {
+            // Netty's io_uring transport has no Unix-domain datagram channel.
+            return new ChannelClasses(IoUringServerSocketChannel.class, IoUringSocketChannel.class,
+                    IoUringDatagramChannel.class, IoUringServerDomainSocketChannel.class,
+                    IoUringDomainSocketChannel.class, null);
         }
 
         private NettyIoUring() {

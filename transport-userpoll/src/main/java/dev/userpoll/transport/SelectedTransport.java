@@ -1,9 +1,12 @@
 package dev.userpoll.transport;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ReflectiveChannelFactory;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 
@@ -31,21 +34,17 @@ public final class SelectedTransport {
     private final IdlePolicy idlePolicy;
     private final IoSubmitter ioSubmitter;
     private final IoHandlerFactory ioHandlerFactory;
-    private final Class<? extends ServerSocketChannel> serverChannelClass;
-    private final Class<? extends SocketChannel> channelClass;
+    private final ChannelClasses channels;
     private final List<Skipped> skipped;
 
     SelectedTransport(String name, RingSourceKind ringSource, IdlePolicy idlePolicy, IoSubmitter ioSubmitter,
-                      IoHandlerFactory ioHandlerFactory,
-                      Class<? extends ServerSocketChannel> serverChannelClass,
-                      Class<? extends SocketChannel> channelClass, List<Skipped> skipped) {
+                      IoHandlerFactory ioHandlerFactory, ChannelClasses channels, List<Skipped> skipped) {
         this.name = name;
         this.ringSource = ringSource;
         this.idlePolicy = idlePolicy;
         this.ioSubmitter = ioSubmitter;
         this.ioHandlerFactory = ioHandlerFactory;
-        this.serverChannelClass = serverChannelClass;
-        this.channelClass = channelClass;
+        this.channels = channels;
         this.skipped = List.copyOf(skipped);
     }
 
@@ -84,22 +83,71 @@ public final class SelectedTransport {
 
     /** The server socket channel class for {@code ServerBootstrap.channel(...)}. */
     public Class<? extends ServerSocketChannel> serverChannelClass() {
-        return serverChannelClass;
+        return channels.serverSocket();
     }
 
     /** The client (and accepted) socket channel class for {@code Bootstrap.channel(...)}. */
     public Class<? extends SocketChannel> channelClass() {
-        return channelClass;
+        return channels.socket();
     }
 
     /** A factory of {@link #serverChannelClass()} for {@code ServerBootstrap.channelFactory(...)}. */
     public ChannelFactory<ServerSocketChannel> serverChannelFactory() {
-        return new ReflectiveChannelFactory<>(serverChannelClass);
+        return new ReflectiveChannelFactory<>(channels.serverSocket());
     }
 
     /** A factory of {@link #channelClass()} for {@code Bootstrap.channelFactory(...)}. */
     public ChannelFactory<SocketChannel> channelFactory() {
-        return new ReflectiveChannelFactory<>(channelClass);
+        return new ReflectiveChannelFactory<>(channels.socket());
+    }
+
+    /** The UDP channel class, or {@code null} when this transport has none. */
+    public Class<? extends DatagramChannel> datagramChannelClass() {
+        return channels.datagram();
+    }
+
+    /** A factory of {@link #datagramChannelClass()}. */
+    public ChannelFactory<DatagramChannel> datagramChannelFactory() {
+        return new ReflectiveChannelFactory<>(require(channels.datagram(), "UDP"));
+    }
+
+    /**
+     * The Unix-domain stream server channel class, or {@code null} when this transport has none. Netty's native
+     * transports and this one take a {@code io.netty.channel.unix.DomainSocketAddress}; NIO's a JDK
+     * {@code UnixDomainSocketAddress}.
+     */
+    public Class<? extends ServerChannel> serverDomainSocketChannelClass() {
+        return channels.serverDomainSocket();
+    }
+
+    /** The Unix-domain stream client (and accepted) channel class, or {@code null} when this transport has none. */
+    public Class<? extends Channel> domainSocketChannelClass() {
+        return channels.domainSocket();
+    }
+
+    /** A factory of {@link #serverDomainSocketChannelClass()}. */
+    public ChannelFactory<ServerChannel> serverDomainSocketChannelFactory() {
+        return new ReflectiveChannelFactory<>(require(channels.serverDomainSocket(), "Unix-domain stream server"));
+    }
+
+    /** A factory of {@link #domainSocketChannelClass()}. */
+    public ChannelFactory<Channel> domainSocketChannelFactory() {
+        return new ReflectiveChannelFactory<>(require(channels.domainSocket(), "Unix-domain stream"));
+    }
+
+    /**
+     * The Unix-domain datagram channel class, or {@code null} when this transport has none (Netty's io_uring and
+     * NIO transports).
+     */
+    public Class<? extends Channel> domainDatagramChannelClass() {
+        return channels.domainDatagram();
+    }
+
+    private <T> Class<? extends T> require(Class<? extends T> channelClass, String kind) {
+        if (channelClass == null) {
+            throw new UnsupportedOperationException(name + " has no " + kind + " channel");
+        }
+        return channelClass;
     }
 
     /** A new event loop group on this transport; {@code threads == 0} means Netty's default count. */

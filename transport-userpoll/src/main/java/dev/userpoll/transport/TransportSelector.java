@@ -6,6 +6,9 @@ import dev.userpoll.transport.SelectedTransport.Skipped;
 import dev.userpoll.transport.internal.UserpollProperties;
 import dev.userpoll.transport.internal.UserpollProperties.Setting;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioDomainSocketChannel;
+import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.internal.logging.InternalLogger;
@@ -301,7 +304,7 @@ public final class TransportSelector {
                 UserpollIoHandlerConfig config = loopConfig.copy().setRingSource(kind).setIoSubmitter(submitter);
                 return new SelectedTransport(name, kind, config.getIdlePolicy(), submitter,
                         UserpollIoHandler.newFactory(config),
-                        UserpollServerSocketChannel.class, UserpollSocketChannel.class, skipped);
+                        USERPOLL_CHANNELS, skipped);
             }
         };
     }
@@ -317,7 +320,7 @@ public final class TransportSelector {
             @Override
             public SelectedTransport create(String name, UserpollIoHandlerConfig loopConfig, List<Skipped> skipped) {
                 return new SelectedTransport(name, null, null, null, NettyEpoll.ioHandlerFactory(),
-                        NettyEpoll.serverChannelClass(), NettyEpoll.channelClass(), skipped);
+                        NettyEpoll.channelClasses(), skipped);
             }
         };
     }
@@ -333,10 +336,19 @@ public final class TransportSelector {
             @Override
             public SelectedTransport create(String name, UserpollIoHandlerConfig loopConfig, List<Skipped> skipped) {
                 return new SelectedTransport(name, null, null, null, NettyIoUring.ioHandlerFactory(),
-                        NettyIoUring.serverChannelClass(), NettyIoUring.channelClass(), skipped);
+                        NettyIoUring.channelClasses(), skipped);
             }
         };
     }
+
+    /** This transport's channels; a kind it does not offer yet is {@code null}. */
+    private static final ChannelClasses USERPOLL_CHANNELS = new ChannelClasses(
+            UserpollServerSocketChannel.class, UserpollSocketChannel.class, null, null, null, null);
+
+    /** NIO's channels: no Unix-domain datagram channel. */
+    private static final ChannelClasses NIO_CHANNELS = new ChannelClasses(
+            NioServerSocketChannel.class, NioSocketChannel.class, NioDatagramChannel.class,
+            NioServerDomainSocketChannel.class, NioDomainSocketChannel.class, null);
 
     private static final Candidate NIO = new Candidate() {
         @Override
@@ -347,7 +359,7 @@ public final class TransportSelector {
         @Override
         public SelectedTransport create(String name, UserpollIoHandlerConfig loopConfig, List<Skipped> skipped) {
             return new SelectedTransport(name, null, null, null, NioIoHandler.newFactory(),
-                    NioServerSocketChannel.class, NioSocketChannel.class, skipped);
+                    NIO_CHANNELS, skipped);
         }
     };
 }

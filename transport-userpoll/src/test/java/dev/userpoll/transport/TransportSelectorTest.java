@@ -178,6 +178,35 @@ class TransportSelectorTest {
     }
 
     @Test
+    void everyChoiceNamesItsDatagramAndDomainSocketChannels() {
+        SelectedTransport nio = selector().choose("nio");
+        assertSame(io.netty.channel.socket.nio.NioDatagramChannel.class, nio.datagramChannelClass());
+        assertSame(io.netty.channel.socket.nio.NioServerDomainSocketChannel.class,
+                nio.serverDomainSocketChannelClass());
+        assertSame(io.netty.channel.socket.nio.NioDomainSocketChannel.class, nio.domainSocketChannelClass());
+        assertNull(nio.domainDatagramChannelClass(), "NIO has no Unix-domain datagram channel");
+        // The factories make what the classes say.
+        io.netty.channel.socket.DatagramChannel datagram = nio.datagramChannelFactory().newChannel();
+        assertSame(nio.datagramChannelClass(), datagram.getClass());
+        assertSame(nio.domainSocketChannelClass(), nio.domainSocketChannelFactory().newChannel().getClass());
+
+        if (io.netty.channel.epoll.Epoll.isAvailable()) {
+            SelectedTransport epoll = selector().choose("netty-epoll");
+            assertSame(io.netty.channel.epoll.EpollDatagramChannel.class, epoll.datagramChannelClass());
+            assertSame(io.netty.channel.epoll.EpollServerDomainSocketChannel.class,
+                    epoll.serverDomainSocketChannelClass());
+            assertSame(io.netty.channel.epoll.EpollDomainSocketChannel.class, epoll.domainSocketChannelClass());
+            assertSame(io.netty.channel.epoll.EpollDomainDatagramChannel.class, epoll.domainDatagramChannelClass());
+        }
+        if (io.netty.channel.uring.IoUring.isAvailable()) {
+            SelectedTransport uring = selector().choose("netty-io_uring");
+            assertSame(io.netty.channel.uring.IoUringDatagramChannel.class, uring.datagramChannelClass());
+            assertSame(io.netty.channel.uring.IoUringDomainSocketChannel.class, uring.domainSocketChannelClass());
+            assertNull(uring.domainDatagramChannelClass(), "Netty's io_uring has no Unix-domain datagram channel");
+        }
+    }
+
+    @Test
     void defaultPrefersTheBestRingSourceOfThisTransport() {
         assumeTrue(Userpoll.isAvailable(), () -> "transport unavailable: " + Userpoll.unavailabilityCause());
         SelectedTransport t = selector().choose(null);

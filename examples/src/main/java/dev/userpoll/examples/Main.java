@@ -2,6 +2,8 @@ package dev.userpoll.examples;
 
 import dev.userpoll.examples.http.HttpEchoClient;
 import dev.userpoll.examples.http.HttpEchoServer;
+import dev.userpoll.examples.udp.UdpEchoClient;
+import dev.userpoll.examples.udp.UdpEchoServer;
 
 import java.util.Arrays;
 
@@ -10,6 +12,8 @@ import java.util.Arrays;
  * <pre>
  * java -jar userpoll-examples.jar http-echo-server [--port P] [--threads N] [--transport LIST]
  * java -jar userpoll-examples.jar http-echo-client [--host H] [--port P] [--connections C] [--requests N] ...
+ * java -jar userpoll-examples.jar udp-echo-server [--port P] [--transport LIST]
+ * java -jar userpoll-examples.jar udp-echo-client [--port P] [--datagrams N] [--size BYTES] [--window W] ...
  * </pre>
  * Exit status: 0 on success, 1 when a program fails (for the client: any error or mismatch),
  * 2 on a usage or configuration error.
@@ -20,6 +24,8 @@ public final class Main {
             "programs:",
             "  http-echo-server " + HttpEchoServer.OPTIONS,
             "  http-echo-client " + HttpEchoClient.OPTIONS,
+            "  udp-echo-server " + UdpEchoServer.OPTIONS,
+            "  udp-echo-client " + UdpEchoClient.OPTIONS,
             "transport LIST: comma-separated, first available wins; entries: userpoll, userpoll:userpoll,",
             "  userpoll:io_uring, userpoll:epoll, netty-epoll, netty-io_uring, nio",
             "  (default: -Duserpoll.transport, else $USERPOLL_TRANSPORT, else userpoll,netty-epoll,nio)");
@@ -45,6 +51,12 @@ public final class Main {
                     break;
                 case "http-echo-client":
                     status = HttpEchoClient.run(new Options(rest));
+                    break;
+                case "udp-echo-server":
+                    status = UdpEchoServer.run(new Options(rest));
+                    break;
+                case "udp-echo-client":
+                    status = UdpEchoClient.run(new Options(rest));
                     break;
                 default:
                     throw new IllegalArgumentException("unknown program '" + args[0]

@@ -14,6 +14,7 @@ import io.netty.channel.IoRegistration;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
+import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
@@ -297,6 +298,34 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
                 edge.readEdge();
             }
             inReady(EdgeState.isHangup(ev));
+            if (EdgeState.isFailure(ev)) {
+                failedAfterInputShutdown(ev);
+            }
+        }
+
+        /**
+         * An error or hang-up edge on a socket whose input is already shut (the peer half-closed it under
+         * {@code ALLOW_HALF_CLOSURE}, or the application shut it): no read will report it, and with an idle
+         * application no write will either, so the edge is the only news the connection is dead. A reset
+         * (ERR, or HUP while our output is still open: the kernel reports HUP then only for a closed connection)
+         * closes the channel now and frees its fd; HUP after both sides shut down in order leaves the closing to
+         * the application.
+         */
+        private void failedAfterInputShutdown(int ev) {
+            if (!isOpen() || !socket.isInputShutdown() || connectAttempt.isPending()
+                    || !EdgeState.isError(ev) && socket.isOutputShutdown()) {
+                return;
+            }
+            int soError;
+            try {
+                soError = socket.getSoError(); // reads and clears the pending error, as a read would have
+            } catch (IOException e) {
+                soError = 0;
+            }
+            if (soError != 0) {
+                pipeline().fireExceptionCaught(Errors.newIOException("half-closed connection", -soError));
+            }
+            close(voidPromise());
         }
 
         /** An OUT edge: a pending connect completes (or fails), else what waits in the outbound buffer goes out. */

@@ -44,6 +44,16 @@ final class EdgeState {
         return (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
     }
 
+    /** Whether {@code events} say the socket failed or the connection is gone (ERR or HUP, not a mere RDHUP). */
+    static boolean isFailure(int events) {
+        return (events & (EPOLLHUP | EPOLLERR)) != 0;
+    }
+
+    /** Whether {@code events} carry a socket error (a reset, a refused connect). */
+    static boolean isError(int events) {
+        return (events & EPOLLERR) != 0;
+    }
+
     /** An OUT edge (or an error): writable until the next EAGAIN. */
     void writeEdge() {
         writable = true;
@@ -56,7 +66,7 @@ final class EdgeState {
 
     /** RDHUP, HUP or ERR: readable, and every read goes on to EOF or the error. */
     void readHangup() {
-        readable = true;
+        readable = !inputEnded; // after EOF nothing is left to read: a late hang-up must not send reads round
         peerClosed = true;
     }
 

@@ -3,7 +3,8 @@
  * Only {@code dev.userpoll.transport} is exported: availability, the {@code IoHandler} factory and its
  * configuration, the channels and their options, the selector, and the ring-source and I/O-submitter kinds. The
  * ring sources, the I/O seam and the JNI boundary stay inside. Netty's own epoll and io_uring transports are
- * optional: the selector offers them when they are present.
+ * optional: the selector offers them when they are present. The framework adapters
+ * ({@code .reactor}) are exported too; their frameworks are optional dependencies.
  */
 module dev.userpoll.transport {
     requires transitive io.netty.transport;
@@ -12,6 +13,10 @@ module dev.userpoll.transport {
     requires io.netty.buffer;
     requires static io.netty.transport.classes.epoll;
     requires static io.netty.transport.classes.io_uring;
+    // The framework adapters: each package is used only by an application that has its framework.
+    requires static reactor.netty.core;
+    requires static reactor.core;
 
     exports dev.userpoll.transport;
+    exports dev.userpoll.transport.reactor;
 }

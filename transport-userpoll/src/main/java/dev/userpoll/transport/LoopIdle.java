@@ -56,6 +56,7 @@ final class LoopIdle {
             }
             // From here a wakeup must reach the kernel; a wakeup that came first makes the CAS fail.
             if (state.compareAndSet(SPINNING, PARKING) && !source.hasReady()) {
+                source.counters().parked();
                 source.park(timeoutNanos(context));
             } else {
                 source.flush();

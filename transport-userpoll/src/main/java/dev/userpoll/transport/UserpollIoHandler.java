@@ -2,6 +2,7 @@ package dev.userpoll.transport;
 
 import dev.userpoll.transport.io.Submitter;
 import dev.userpoll.transport.ring.IoUringSocketBatch;
+import dev.userpoll.transport.ring.LoopCounters;
 import dev.userpoll.transport.ring.ReadyHandler;
 import dev.userpoll.transport.ring.RingSource;
 import io.netty.channel.IoHandle;
@@ -38,6 +39,8 @@ public final class UserpollIoHandler implements IoHandler {
     /** How this loop's channels do their socket I/O (DESIGN.md 4b). */
     private final Submitter submitter;
     private final IoSubmitter submitterKind;
+    /** What this loop counts about itself (kept by the source, which makes most kernel entries); see {@link #statistics()}. */
+    private final LoopCounters counters;
     /** Back-off and give-up after passes that fail in the source. */
     private final SourceFailures failures = new SourceFailures();
     /** Why the ring source was given up, or null while it works. */
@@ -65,6 +68,8 @@ public final class UserpollIoHandler implements IoHandler {
         this.idle = new LoopIdle(executor, source, config.getIdlePolicy());
         this.submitter = batch == null ? Submitter.direct() : Submitter.batched(batch);
         this.submitterKind = batch == null ? IoSubmitter.DIRECT : IoSubmitter.BATCHED;
+        this.counters = source.counters();
+        UserpollLoopStatistics.register(executor, counters);
     }
 
     /**
@@ -124,6 +129,14 @@ public final class UserpollIoHandler implements IoHandler {
         return submitterKind;
     }
 
+    /**
+     * What this loop did so far; any thread, without stopping the loop ({@link UserpollLoopStatistics}). Callers
+     * that hold the event loop rather than its handler use {@link UserpollLoopStatistics#of}.
+     */
+    public UserpollLoopStatistics statistics() {
+        return UserpollLoopStatistics.of(counters);
+    }
+
     @Override
     public void initialize() {
         source.initialize(); // on the loop thread: what the source binds to it (io_uring: its registered ring fd)
@@ -159,6 +172,7 @@ public final class UserpollIoHandler implements IoHandler {
                 giveUpSource(t);
             }
         }
+        counters.passCompleted();
         return handledThisPass;
     }
 
@@ -178,6 +192,7 @@ public final class UserpollIoHandler implements IoHandler {
     private void ready(long token, int events) {
         Registration reg = registrations.get(token);
         if (reg != null) { // else closed earlier in this batch, or the slot was reused since
+            counters.readyEvent();
             dispatch(reg, UserpollIoEvent.of(events));
         }
     }
@@ -203,6 +218,7 @@ public final class UserpollIoHandler implements IoHandler {
             reg.nextReady = null;
             reg.onReadyList = false;
             if (reg.isValid()) {
+                counters.retry();
                 dispatch(reg, UserpollIoEvent.RETRY);
             }
             reg = next;
@@ -341,6 +357,7 @@ public final class UserpollIoHandler implements IoHandler {
         // (quiet period 0): close what is still registered here, so no channel's fd outlives the loop.
         closeRegisteredHandles();
         destroyed = true;
+        UserpollLoopStatistics.unregister(executor, counters);
         if (sourceFailure == null) {
             registrations.forEach(this::disarm);
             submitter.close(); // every channel was closed above, which withdrew its queued operations

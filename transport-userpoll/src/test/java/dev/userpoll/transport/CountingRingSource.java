@@ -1,5 +1,6 @@
 package dev.userpoll.transport;
 
+import dev.userpoll.transport.ring.LoopCounters;
 import dev.userpoll.transport.ring.ReadyHandler;
 import dev.userpoll.transport.ring.RingSource;
 
@@ -48,6 +49,11 @@ class CountingRingSource implements RingSource {
     public void park(long timeoutNanos) throws IOException {
         parks.incrementAndGet();
         delegate.park(timeoutNanos);
+    }
+
+    @Override
+    public LoopCounters counters() {
+        return delegate.counters();
     }
 
     @Override

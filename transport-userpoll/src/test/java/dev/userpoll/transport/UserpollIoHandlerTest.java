@@ -1,6 +1,7 @@
 package dev.userpoll.transport;
 
 import dev.userpoll.transport.internal.Native;
+import dev.userpoll.transport.ring.LoopCounters;
 import dev.userpoll.transport.ring.ReadyHandler;
 import dev.userpoll.transport.ring.RingSource;
 import io.netty.channel.IoEvent;
@@ -188,6 +189,7 @@ class UserpollIoHandlerTest {
         final AtomicInteger wakeups = new AtomicInteger();
         final AtomicInteger injected = new AtomicInteger();
         final AtomicInteger parks = new AtomicInteger();
+        final LoopCounters counters = new LoopCounters();
 
         long tokenOf(int fd) {
             return tokens.get(fd);
@@ -245,6 +247,11 @@ class UserpollIoHandlerTest {
                 Thread.currentThread().interrupt();
             }
             signal.drainPermits();
+        }
+
+        @Override
+        public LoopCounters counters() {
+            return counters;
         }
 
         @Override

@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -25,7 +26,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * {@code GET /} answers {@code Hello, World!}; {@code POST}/{@code PUT /echo} answer with the request's
- * body and content type; other paths 404, other methods 405. A request the decoder rejected gets
+ * body and content type; {@code GET /stats} answers the serving event-loop group's userpoll loop statistics as
+ * JSON ({@link LoopStatisticsJson}; 404 on another transport); other paths 404, other methods 405. A request the decoder rejected gets
  * 400 (414 for a long request line, 431 for long headers) and the connection is closed. Responses
  * are written in request order and flushed once per read batch, so pipelined requests cost one
  * write system call per batch; {@code Connection: close} (and HTTP/1.0 without keep-alive) closes
@@ -51,7 +53,7 @@ final class HttpEchoHandler extends ChannelInboundHandlerAdapter {
                 rejectAndClose(ctx, result.cause());
                 return;
             }
-            FullHttpResponse response = respond(request);
+            FullHttpResponse response = respond(ctx, request);
             boolean keepAlive = HttpUtil.isKeepAlive(request);
             HttpUtil.setContentLength(response, response.content().readableBytes());
             if (!keepAlive) {
@@ -69,7 +71,7 @@ final class HttpEchoHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private static FullHttpResponse respond(FullHttpRequest request) {
+    private static FullHttpResponse respond(ChannelHandlerContext ctx, FullHttpRequest request) {
         String uri = request.uri();
         int query = uri.indexOf('?');
         String path = query < 0 ? uri : uri.substring(0, query);
@@ -92,6 +94,19 @@ final class HttpEchoHandler extends ChannelInboundHandlerAdapter {
                     return r;
                 }
                 return notAllowed("POST, PUT");
+            case "/stats":
+                if (!HttpMethod.GET.equals(method)) {
+                    return notAllowed("GET");
+                }
+                EventLoop loop = ctx.channel().eventLoop();
+                String json = LoopStatisticsJson.of(loop.parent() != null ? loop.parent() : loop);
+                if (json == null) {
+                    return text(HttpResponseStatus.NOT_FOUND, message("No loop statistics: not a userpoll transport"));
+                }
+                FullHttpResponse stats = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                        Unpooled.copiedBuffer(json + "\n", StandardCharsets.US_ASCII));
+                stats.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+                return stats;
             default:
                 return text(HttpResponseStatus.NOT_FOUND, message("Not Found"));
         }

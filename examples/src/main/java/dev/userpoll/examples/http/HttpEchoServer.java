@@ -2,6 +2,7 @@ package dev.userpoll.examples.http;
 
 import dev.userpoll.examples.Options;
 import dev.userpoll.transport.SelectedTransport;
+import dev.userpoll.transport.UserpollLoopStatistics;
 import dev.userpoll.transport.TransportSelector;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -13,8 +14,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The HTTP echo server. Prints one line when it listens (address, transport, ring source) and one
- * when it has stopped; SIGINT and SIGTERM stop it cleanly (shutdown hook: close the listener, then
+ * The HTTP echo server. Prints one line when it listens (address, transport, ring source), the loops'
+ * statistics on a userpoll transport (also served at {@code GET /stats}) and one line when it has stopped; SIGINT and SIGTERM stop it cleanly (shutdown hook: close the listener, then
  * shut the loops down gracefully).
  */
 public final class HttpEchoServer {
@@ -53,6 +54,10 @@ public final class HttpEchoServer {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             listener.close().syncUninterruptibly();
+            if (UserpollLoopStatistics.isAvailable(group)) {
+                // Before the shutdown: a loop's statistics go with it.
+                System.out.println("http-echo-server loop statistics: " + UserpollLoopStatistics.of(group));
+            }
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
             System.out.println("http-echo-server stopped");
             System.out.flush();

@@ -75,6 +75,15 @@ class HttpEchoHandlerTest {
     }
 
     @Test
+    void statsNeedAUserpollLoop() {
+        List<FullHttpResponse> got = exchange("GET /stats HTTP/1.1\r\nHost: a\r\n\r\n"
+                + "POST /stats HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n");
+        assertEquals(404, got.get(0).status().code()); // an embedded channel's loop is not a userpoll loop
+        assertTrue(body(got.get(0)).contains("not a userpoll transport"), body(got.get(0)));
+        assertEquals(405, got.get(1).status().code());
+    }
+
+    @Test
     void chunkedBodyIsEchoedWhole() {
         List<FullHttpResponse> got = exchange("POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
                 + "Content-Type: application/x-c\r\n\r\n5\r\nhello\r\n7\r\n, world\r\n0\r\n\r\n");

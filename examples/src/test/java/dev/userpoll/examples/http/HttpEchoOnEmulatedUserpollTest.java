@@ -20,6 +20,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -54,6 +56,17 @@ class HttpEchoOnEmulatedUserpollTest {
             assertEquals("Hello, World!", hello.body());
             assertEquals(404, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/nope"))
                     .build(), HttpResponse.BodyHandlers.discarding()).statusCode());
+
+            // The loops' statistics: the 2,000 pipelined requests above went through them.
+            HttpResponse<String> stats = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/stats")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, stats.statusCode());
+            assertEquals("application/json", stats.headers().firstValue("content-type").orElse(""));
+            Matcher passes = Pattern.compile("^\\{\"group\":\\{\"loops\":2,\"passes\":(\\d+),").matcher(stats.body());
+            assertTrue(passes.find(), stats.body());
+            assertTrue(Long.parseLong(passes.group(1)) >= 2000 / 16, stats.body());
+            assertTrue(stats.body().contains("\"readyEvents\":") && stats.body().contains("\"kernelEntries\":"),
+                    stats.body());
 
             try (Socket raw = new Socket("127.0.0.1", Integer.parseInt(port))) {
                 raw.setSoTimeout(10_000);

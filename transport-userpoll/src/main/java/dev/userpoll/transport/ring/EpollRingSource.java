@@ -25,10 +25,17 @@ public final class EpollRingSource implements RingSource {
     private final int eventSize = Native.SIZEOF_EPOLL_EVENT;
     private final int dataOffset = Native.OFFSETOF_EPOLL_DATA;
     private final FdRegistrations registrations = new FdRegistrations();
+    private final LoopCounters counters = new LoopCounters();
 
     private boolean usePwait2;
     /** Events the last park() took from the kernel, at the start of the array, not delivered yet. */
     private int parked;
+    /**
+     * The last park() waited and its epoll_wait returned fewer events than the array holds: it saw everything
+     * that was ready, so the drain after it needs no epoll_wait of its own (even when the wait returned only the
+     * wakeup, or nothing at a timeout).
+     */
+    private boolean parkSawAll;
     /** drain() consumed a wakeup: the next park() must return at once. */
     private boolean wakeupSeen;
     /** Loop thread only: wakeup() asks the waker, which refuses to write once close() has begun. */
@@ -53,7 +60,7 @@ public final class EpollRingSource implements RingSource {
         MappedMemory memory = null;
         try {
             ep = Errno.check("epoll_create1", Native.epollCreate());
-            ev = EventFdWaker.open();
+            ev = EventFdWaker.open(counters);
             Errno.check("epoll_ctl(ADD, eventfd)", Native.epollCtl(ep, Native.EPOLL_CTL_ADD, ev.fd(),
                     Native.EPOLLIN | Native.EPOLLET, UserData.WAKEUP));
             memory = MappedMemory.allocate((long) size * Native.SIZEOF_EPOLL_EVENT);
@@ -92,6 +99,7 @@ public final class EpollRingSource implements RingSource {
     public void register(int fd, int events, long token) throws IOException {
         checkOpen();
         long data = registrations.add(fd, token);
+        counters.entered(LoopCounters.REGISTER);
         int res = Native.epollCtl(epfd, Native.EPOLL_CTL_ADD, fd, events | Native.EPOLLET, data);
         if (res < 0) {
             registrations.remove(fd);
@@ -105,6 +113,7 @@ public final class EpollRingSource implements RingSource {
         if (registrations.remove(fd) == -1 || closed) {
             return;
         }
+        counters.entered(LoopCounters.REGISTER);
         int res = Native.epollCtl(epfd, Native.EPOLL_CTL_DEL, fd, 0, 0);
         // ENOENT/EBADF: the fd was closed first, and the last close already took the file out of the set.
         if (res < 0 && res != -Native.ENOENT && res != -Native.EBADF) {
@@ -119,16 +128,19 @@ public final class EpollRingSource implements RingSource {
         }
         int delivered = 0;
         int n = parked;
+        boolean sawAll = parkSawAll;
+        parkSawAll = false;
         if (n > 0) {
             parked = 0;
             delivered = deliver(handler, n);
-            if (n < maxEvents) {
-                return delivered; // park's epoll_wait saw all that was ready: no second call this pass
-            }
+        }
+        if (sawAll) {
+            return delivered; // park's epoll_wait saw all that was ready: no second call this pass
         }
         // A full array may mean more is ready. The bound covers everything ready when drain started
         // (plus the wakeup), so fds that turn ready again while the handler runs cannot hold the loop here.
         for (int rounds = registrations.size() / maxEvents + 2; rounds > 0 && !closed; rounds--) {
+            counters.entered(LoopCounters.POLL);
             n = Native.epollWait(epfd, eventArray.address(), maxEvents, 0);
             if (n <= 0) {
                 break;
@@ -170,21 +182,25 @@ public final class EpollRingSource implements RingSource {
     @Override
     public void park(long timeoutNanos) throws IOException {
         checkOpen();
+        parkSawAll = false;
         if (parked > 0 || wakeupSeen || timeoutNanos == 0) {
             wakeupSeen = false;
             return;
         }
         int n;
+        counters.entered(LoopCounters.PARK);
         if (usePwait2) {
             n = Native.epollPwait2(epfd, eventArray.address(), maxEvents, timeoutNanos);
             if (n == -Native.ENOSYS || n == -Native.EPERM) {
                 usePwait2 = false;
                 pwait2Missing = true;
+                counters.entered(LoopCounters.PARK);
                 n = Native.epollWait(epfd, eventArray.address(), maxEvents, timeoutMillis(timeoutNanos));
             }
         } else {
             n = Native.epollWait(epfd, eventArray.address(), maxEvents, timeoutMillis(timeoutNanos));
         }
+        parkSawAll = n >= 0 && n < maxEvents;
         if (n > 0) {
             parked = removeWakeup(n);
         } else if (n < 0 && n != -Native.EINTR) {
@@ -210,6 +226,11 @@ public final class EpollRingSource implements RingSource {
             }
         }
         return n;
+    }
+
+    @Override
+    public LoopCounters counters() {
+        return counters;
     }
 
     @Override

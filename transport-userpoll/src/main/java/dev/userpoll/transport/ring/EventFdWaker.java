@@ -37,14 +37,17 @@ final class EventFdWaker implements AutoCloseable {
 
     private final int fd;
     private volatile int state;
+    /** The loop's counters: each wakeup taken stands for one eventfd write; each read is the loop's own. */
+    private final LoopCounters counters;
 
-    private EventFdWaker(int fd) {
+    private EventFdWaker(int fd, LoopCounters counters) {
         this.fd = fd;
+        this.counters = counters;
     }
 
-    /** A new non-blocking eventfd with nothing pending. */
-    static EventFdWaker open() throws IOException {
-        return new EventFdWaker(Errno.check("eventfd", Native.eventFd()));
+    /** A new non-blocking eventfd with nothing pending, counting in the loop's {@code counters}. */
+    static EventFdWaker open(LoopCounters counters) throws IOException {
+        return new EventFdWaker(Errno.check("eventfd", Native.eventFd()), counters);
     }
 
     /** The eventfd, for the owner to register in its wait; it polls readable after a {@link #wakeup()}. */
@@ -87,6 +90,9 @@ final class EventFdWaker implements AutoCloseable {
             }
             // A CAS loop rather than a plain store: a writer may be leaving (its count changes) meanwhile.
             if (STATE.compareAndSet(this, s, s & ~PENDING)) {
+                // Each PENDING was set by exactly one writer, which then wrote once: count that write here, on
+                // the loop thread, rather than on the waking thread.
+                counters.wakeupTaken();
                 return true;
             }
         }
@@ -98,6 +104,7 @@ final class EventFdWaker implements AutoCloseable {
      * clear writes again, which makes a new edge (a read after that write could swallow it unseen).
      */
     void consume() {
+        counters.entered(LoopCounters.WAKEUP);
         Native.eventFdRead(fd);
         reset();
     }
@@ -107,6 +114,7 @@ final class EventFdWaker implements AutoCloseable {
      * needs the counter kept bounded; loop thread.
      */
     void clearCounter() {
+        counters.entered(LoopCounters.WAKEUP);
         Native.eventFdRead(fd);
     }
 

@@ -27,6 +27,8 @@ public final class IoUringPollRing implements RingSource {
     /** Flag checks per drain: each may flush at most a CQ ring's worth of overflowed completions. */
     private static final int MAX_FLUSHES_PER_DRAIN = 8;
 
+    /** This loop's counters; the ring counts its enters here, by the reason given with each. */
+    private final LoopCounters counters = new LoopCounters();
     private final IoUringRing ring;
     private final IoUringRingLayout layout;
     private final EventFdWaker waker;
@@ -79,14 +81,14 @@ public final class IoUringPollRing implements RingSource {
     }
 
     private IoUringPollRing(int sqEntries, int cqEntries, int setupFlags, boolean spinning) throws IOException {
-        IoUringRing r = IoUringRing.open("io_uring", sqEntries, cqEntries, setupFlags);
+        IoUringRing r = IoUringRing.open("io_uring", sqEntries, cqEntries, setupFlags, counters);
         EventFdWaker efd;
         try {
             if (!r.layout.hasFeature(Native.IORING_FEAT_EXT_ARG)) {
                 throw new IOException("io_uring is unavailable: the kernel lacks IORING_FEAT_EXT_ARG"
                         + " (timed waits need Linux 5.11 or later)");
             }
-            efd = EventFdWaker.open();
+            efd = EventFdWaker.open(counters);
         } catch (IOException | RuntimeException e) {
             r.close();
             throw e;
@@ -101,7 +103,7 @@ public final class IoUringPollRing implements RingSource {
                 | ((layout.setupFlags & Native.IORING_SETUP_TASKRUN_FLAG) != 0 ? Native.IORING_SQ_TASKRUN : 0);
         try {
             armWakeup();
-            Errno.check("io_uring_enter", submitPending());
+            Errno.check("io_uring_enter", submitPending(LoopCounters.REGISTER));
         } catch (IOException e) {
             close();
             throw e;
@@ -152,7 +154,7 @@ public final class IoUringPollRing implements RingSource {
         if (draining) {
             armsQueuedInDrain++;
         } else {
-            Errno.check("io_uring_enter", submitPending());
+            Errno.check("io_uring_enter", submitPending(LoopCounters.REGISTER));
         }
     }
 
@@ -168,7 +170,7 @@ public final class IoUringPollRing implements RingSource {
         if (!queueSqe(pollRemoveOp, -1, data, 0, 0, UserData.REMOVAL)) {
             throw new IOException("io_uring submission queue is full and could not be submitted (fd " + fd + ')');
         }
-        Errno.check("io_uring_enter", submitPending());
+        Errno.check("io_uring_enter", submitPending(LoopCounters.REGISTER));
     }
 
     @Override
@@ -190,7 +192,7 @@ public final class IoUringPollRing implements RingSource {
                     break;
                 }
                 // Flushes the overflow list into the CQ ring and runs pending task work; never waits.
-                ring.enter(0, 0, Native.IORING_ENTER_GETEVENTS, -1);
+                ring.enter(0, 0, Native.IORING_ENTER_GETEVENTS, -1, LoopCounters.POLL);
             }
         } finally {
             draining = false;
@@ -199,7 +201,7 @@ public final class IoUringPollRing implements RingSource {
             // Registrations and re-arms queued during the batch; errors come back as CQEs or on the next submit.
             // Socket operations queued beside them go along (they would otherwise wait for the next pass's enter).
             armsQueuedInDrain = 0;
-            submitPending();
+            submitPending(batchQueued() ? LoopCounters.SUBMIT : LoopCounters.REGISTER);
         }
         return delivered;
     }
@@ -311,7 +313,7 @@ public final class IoUringPollRing implements RingSource {
         long timeout = timeoutNanos < 0 ? -1 : timeoutNanos;
         int res;
         if (inline == 0) {
-            res = ring.enter(ring.sqPending(), 1, Native.IORING_ENTER_GETEVENTS, timeout);
+            res = ring.enter(ring.sqPending(), 1, Native.IORING_ENTER_GETEVENTS, timeout, LoopCounters.PARK);
         } else {
             // The queued sends complete inline, during the submit: wait for one completion more than that (readiness
             // or a wakeup), but no longer than the window, which bounds how long their completions are held back.
@@ -319,7 +321,7 @@ public final class IoUringPollRing implements RingSource {
             // asleep with completions in its ring, whatever the kernel counts as arrived during the wait.
             long window = parkWindowMicros * 1000L;
             res = ring.enter(ring.sqPending(), inline + 1, Native.IORING_ENTER_GETEVENTS,
-                    timeout < 0 ? window : Math.min(timeout, window));
+                    timeout < 0 ? window : Math.min(timeout, window), LoopCounters.PARK);
         }
         // A wakeup() racing with the return counts for this park; one after this line ends the next park.
         waker.reset();
@@ -354,7 +356,7 @@ public final class IoUringPollRing implements RingSource {
     @Override
     public void flush() throws IOException {
         if (!closed && ring.sqPending() != 0) {
-            Errno.check("io_uring_enter", submitPending());
+            Errno.check("io_uring_enter", submitPending(batchQueued() ? LoopCounters.SUBMIT : LoopCounters.REGISTER));
         }
     }
 
@@ -375,9 +377,14 @@ public final class IoUringPollRing implements RingSource {
             throw new IllegalStateException("this ring source already carries a socket batch");
         }
         // Half of the SQ, so that a pass's arms and re-arms still fit beside its socket operations.
-        batch = IoUringSocketBatch.shared(ring, Math.min(entries, ring.sqCapacity() / 2));
+        batch = IoUringSocketBatch.shared(ring, Math.min(entries, ring.sqCapacity() / 2), counters);
         this.parkWindowMicros = Math.max(0, parkWindowMicros);
         return batch;
+    }
+
+    @Override
+    public LoopCounters counters() {
+        return counters;
     }
 
     @Override
@@ -421,7 +428,7 @@ public final class IoUringPollRing implements RingSource {
     /** Writes and publishes one SQE; when the SQ is full, submits what is queued first. */
     private boolean queueSqe(int opcode, int fd, long addr, int len, int opFlags, long userData) {
         if (ring.sqPending() == ring.sqCapacity()) {
-            submitPending();
+            submitPending(batchQueued() ? LoopCounters.SUBMIT : LoopCounters.REGISTER);
         }
         if (ring.writeSqe(opcode, fd, addr, len, opFlags, userData) < 0) {
             return false;
@@ -430,9 +437,17 @@ public final class IoUringPollRing implements RingSource {
         return true;
     }
 
-    /** Every enter of this source goes through here, so the batch learns which of its operations are in flight. */
-    private int submitPending() {
-        int res = ring.submit();
+    /** Whether the next submit carries batched socket operations (it counts as a submit, not a registration). */
+    private boolean batchQueued() {
+        return batch != null && batch.queued() != 0;
+    }
+
+    /**
+     * Every submit of this source goes through here, so the batch learns which of its operations are in flight;
+     * its enters are counted for {@code reason}.
+     */
+    private int submitPending(int reason) {
+        int res = ring.submit(reason);
         if (batch != null) {
             batch.onSubmitted();
         }

@@ -18,6 +18,8 @@ final class IoUringRing implements AutoCloseable {
     private final int sqMask;
     private final int sqCapacity;
     private final int cqMask;
+    /** The owning loop's counters: every io_uring_enter is counted here, by the reason its caller gives. */
+    private final LoopCounters counters;
 
     /** What io_uring_enter names the ring by: its fd, or its index once registered with the loop thread. */
     private int enterFd;
@@ -30,8 +32,9 @@ final class IoUringRing implements AutoCloseable {
     private boolean closed;
 
     private IoUringRing(int fd, IoUringRingLayout layout, MappedMemory sqRing, MappedMemory cqRing,
-                        MappedMemory sqes) {
+                        MappedMemory sqes, LoopCounters counters) {
         this.fd = fd;
+        this.counters = counters;
         this.layout = layout;
         this.sqRing = sqRing;
         this.cqRing = cqRing;
@@ -74,9 +77,11 @@ final class IoUringRing implements AutoCloseable {
 
     /**
      * io_uring_setup with {@code IORING_SETUP_CLAMP | flags}; flags an older kernel refuses with
-     * {@code EINVAL} are dropped, newest first. {@code what} names the ring in the error.
+     * {@code EINVAL} are dropped, newest first. {@code what} names the ring in the error; its enters are counted
+     * in {@code counters}.
      */
-    static IoUringRing open(String what, int sqEntries, int cqEntries, int flags) throws IOException {
+    static IoUringRing open(String what, int sqEntries, int cqEntries, int flags, LoopCounters counters)
+            throws IOException {
         long[] out = IoUringRingLayout.newSetupResult();
         int fd = setup(sqEntries, cqEntries, flags, out);
         if (fd < 0) {
@@ -89,7 +94,7 @@ final class IoUringRing implements AutoCloseable {
         MappedMemory cq = l.sharedRingMapping() ? MappedMemory.wrap(l.cqRingAddress, l.cqRingSize)
                 : MappedMemory.owning(l.cqRingAddress, l.cqRingSize);
         MappedMemory entries = MappedMemory.owning(l.sqesAddress, l.sqesSize);
-        return new IoUringRing(fd, l, sq, cq, entries);
+        return new IoUringRing(fd, l, sq, cq, entries, counters);
     }
 
     private static int setup(int sqEntries, int cqEntries, int flags, long[] out) {
@@ -158,8 +163,9 @@ final class IoUringRing implements AutoCloseable {
     /**
      * Publishes and hands every queued SQE to the kernel. Returns how many it took, or -errno. Without
      * SQPOLL the kernel consumes them during the call; a failing SQE is consumed too and its error is a CQE.
+     * Each enter is counted for {@code reason} ({@link LoopCounters}).
      */
-    int submit() {
+    int submit(int reason) {
         publish();
         int submitted = 0;
         for (;;) {
@@ -167,6 +173,7 @@ final class IoUringRing implements AutoCloseable {
             if (pending == 0) {
                 return submitted;
             }
+            counters.entered(reason);
             int res = Native.ioUringEnter(enterFd, pending, 0, enterFlags, -1);
             if (res == -Native.EINTR) {
                 continue;
@@ -178,8 +185,12 @@ final class IoUringRing implements AutoCloseable {
         }
     }
 
-    /** io_uring_enter on this ring; {@code timeoutNanos < 0}: no limit. Returns the kernel's answer. */
-    int enter(int toSubmit, int minComplete, int flags, long timeoutNanos) {
+    /**
+     * io_uring_enter on this ring, counted for {@code reason}; {@code timeoutNanos < 0}: no limit. Returns the
+     * kernel's answer.
+     */
+    int enter(int toSubmit, int minComplete, int flags, long timeoutNanos, int reason) {
+        counters.entered(reason);
         return Native.ioUringEnter(enterFd, toSubmit, minComplete, flags | enterFlags, timeoutNanos);
     }
 

@@ -85,13 +85,13 @@ public final class IoUringSocketBatch implements AutoCloseable {
     /** A completion handler is running (the caller answers a completion). */
     private boolean delivering;
     private boolean closed;
-    private long submits;
-    private long parkingSubmits;
-    private long operations;
+    /** The loop's counters: submits, operations and completions are counted there. */
+    private final LoopCounters counters;
 
     private IoUringSocketBatch(IoUringRing ring, boolean ownsRing, int capacity, MappedMemory iovArena,
-                               MappedMemory msghdrs, int tableSize) {
+                               MappedMemory msghdrs, int tableSize, LoopCounters counters) {
         this.ring = ring;
+        this.counters = counters;
         this.ownsRing = ownsRing;
         this.capacity = capacity;
         this.iovArena = iovArena;
@@ -106,10 +106,15 @@ public final class IoUringSocketBatch implements AutoCloseable {
 
     /** A batch on a ring of its own, of up to {@code entries} operations per submit (the kernel's power of two). */
     public static IoUringSocketBatch open(int entries) throws IOException {
+        return open(entries, new LoopCounters());
+    }
+
+    /** As {@link #open(int)}, counting in the loop's {@code counters}. */
+    public static IoUringSocketBatch open(int entries, LoopCounters counters) throws IOException {
         // The CQ has twice the SQ's room, and a submit never has more operations out than SQ entries.
-        IoUringRing ring = IoUringRing.open("batched socket I/O (io_uring)", entries, 2 * entries, 0);
+        IoUringRing ring = IoUringRing.open("batched socket I/O (io_uring)", entries, 2 * entries, 0, counters);
         try {
-            return create(ring, true, ring.sqCapacity());
+            return create(ring, true, ring.sqCapacity(), counters);
         } catch (IOException | RuntimeException e) {
             ring.close();
             throw e;
@@ -117,16 +122,17 @@ public final class IoUringSocketBatch implements AutoCloseable {
     }
 
     /** A batch in the SQ of {@code ring}, which its owner submits and whose CQ its owner drains. */
-    static IoUringSocketBatch shared(IoUringRing ring, int capacity) throws IOException {
-        return create(ring, false, Math.min(capacity, ring.sqCapacity()));
+    static IoUringSocketBatch shared(IoUringRing ring, int capacity, LoopCounters counters) throws IOException {
+        return create(ring, false, Math.min(capacity, ring.sqCapacity()), counters);
     }
 
-    private static IoUringSocketBatch create(IoUringRing ring, boolean ownsRing, int capacity) throws IOException {
+    private static IoUringSocketBatch create(IoUringRing ring, boolean ownsRing, int capacity, LoopCounters counters)
+            throws IOException {
         int tableSize = Integer.highestOneBit(Math.max(2, capacity) * 2 - 1) * 2;
         MappedMemory arena = MappedMemory.allocate((long) IOV_ARENA_ENTRIES * MsgHdrLayout.IOV_SIZE);
         try {
             MappedMemory headers = MappedMemory.allocate((long) tableSize * MsgHdrLayout.MSGHDR_STRIDE);
-            return new IoUringSocketBatch(ring, ownsRing, capacity, arena, headers, tableSize);
+            return new IoUringSocketBatch(ring, ownsRing, capacity, arena, headers, tableSize, counters);
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;
@@ -234,9 +240,7 @@ public final class IoUringSocketBatch implements AutoCloseable {
         if (queued == 0) {
             return;
         }
-        if (parked) {
-            parkingSubmits++;
-        }
+        int taken = 0;
         int sqHead = ring.sqHead();
         int seq = firstQueuedSeq;
         for (; seq != nextSeq; seq++) {
@@ -253,7 +257,7 @@ public final class IoUringSocketBatch implements AutoCloseable {
                 queuedRecvs--;
             }
             inFlight++;
-            operations++;
+            taken++;
         }
         firstQueuedSeq = seq;
         if (seq == nextSeq) {
@@ -261,7 +265,9 @@ public final class IoUringSocketBatch implements AutoCloseable {
             queuedRecvs = 0;
             iovUsed = 0; // the kernel copied every iovec of this submit while issuing the sendmsgs inline
         }
-        submits++;
+        if (taken != 0) {
+            counters.operationsSubmitted(taken, parked);
+        }
     }
 
     /**
@@ -278,6 +284,7 @@ public final class IoUringSocketBatch implements AutoCloseable {
         targets[slot] = null;
         states[slot] = FREE;
         inFlight--;
+        counters.completion();
         boolean outer = delivering;
         delivering = true;
         try {
@@ -317,7 +324,7 @@ public final class IoUringSocketBatch implements AutoCloseable {
         int attempts = 0;
         int res;
         do {
-            res = ring.enter(ring.sqPending(), n, Native.IORING_ENTER_GETEVENTS, -1);
+            res = ring.enter(ring.sqPending(), n, Native.IORING_ENTER_GETEVENTS, -1, LoopCounters.SUBMIT);
         } while (res < 0 && (res == -Native.EINTR || res == -Native.EAGAIN || res == -Native.EBUSY)
                 && ++attempts <= MAX_ENTER_RETRIES);
         if (res < 0 && ring.sqPending() != 0) {
@@ -331,7 +338,7 @@ public final class IoUringSocketBatch implements AutoCloseable {
         while (inFlight != 0) {
             int tail = ring.cqTail();
             if (ring.cqHead() == tail) {
-                res = ring.enter(0, 1, Native.IORING_ENTER_GETEVENTS, -1);
+                res = ring.enter(0, 1, Native.IORING_ENTER_GETEVENTS, -1, LoopCounters.SUBMIT);
                 if (res < 0 && res != -Native.EINTR && ++attempts > MAX_ENTER_RETRIES) {
                     failSubmitted(res);
                     break;
@@ -429,17 +436,17 @@ public final class IoUringSocketBatch implements AutoCloseable {
 
     /** Submit calls that carried operations so far. */
     public long submits() {
-        return submits;
+        return counters.get(LoopCounters.OPERATION_SUBMITS);
     }
 
     /** Submit calls that also parked the loop (a shared ring's park with queued operations) so far. */
     public long parkingSubmits() {
-        return parkingSubmits;
+        return counters.get(LoopCounters.PARKING_SUBMITS);
     }
 
     /** Operations submitted so far. */
     public long operations() {
-        return operations;
+        return counters.get(LoopCounters.OPERATIONS);
     }
 
     /**

@@ -74,13 +74,19 @@ public interface RingSource extends AutoCloseable {
      * park that submits queued sends may hold their completions back.
      */
     default IoUringSocketBatch openSocketBatch(int entries, int parkWindowMicros) throws IOException {
-        return IoUringSocketBatch.open(entries);
+        return IoUringSocketBatch.open(entries, counters());
     }
 
     /** Whether {@link #park} may be called while the batch has queued operations (it submits them itself). */
     default boolean canParkWithQueuedIo() {
         return false;
     }
+
+    /**
+     * The loop's counters ({@link LoopCounters}), kept by its source, which makes most of the loop's kernel entries
+     * and counts each by its reason; the loop and its batch count into the same object.
+     */
+    LoopCounters counters();
 
     /** Releases every fd and mapping the source owns. Registered fds themselves are not closed. */
     @Override

@@ -66,6 +66,7 @@ public final class UserpollRing implements RingSource {
     private final UserpollKernel.Epoll epoll;
     private final UserpollRingConsumer consumer;
     private final FdRegistrations registrations = new FdRegistrations();
+    private final LoopCounters counters = new LoopCounters();
     private final EventFdWaker waker;
     private final int timerFd;
     /** Drain's view of the caller's handler; a field so that drain does not allocate a lambda. */
@@ -91,7 +92,7 @@ public final class UserpollRing implements RingSource {
         EventFdWaker efd = null;
         int tfd = -1;
         try {
-            efd = EventFdWaker.open();
+            efd = EventFdWaker.open(counters);
             tfd = Errno.check("timerfd_create", Native.timerFd());
             ctlAdd(opened, efd.fd(), Native.EPOLLIN, UserData.WAKEUP, "eventfd");
             ctlAdd(opened, tfd, Native.EPOLLIN, UserData.TIMER, "timerfd");
@@ -137,6 +138,7 @@ public final class UserpollRing implements RingSource {
     @Override
     public void register(int fd, int events, long token) throws IOException {
         long data = registrations.add(fd, token);
+        counters.entered(LoopCounters.REGISTER);
         int res = epoll.ctl(Native.EPOLL_CTL_ADD, fd, events | Native.EPOLLET, data);
         if (res < 0) {
             registrations.remove(fd);
@@ -154,6 +156,7 @@ public final class UserpollRing implements RingSource {
             return;
         }
         // The kernel marks a queued entry EPOLLREMOVED; the table already drops its data word too.
+        counters.entered(LoopCounters.REGISTER);
         int res = epoll.ctl(Native.EPOLL_CTL_DEL, fd, 0, 0);
         if (res < 0 && res != -Native.ENOENT && res != -Native.EBADF) {
             throw Errno.ioException("epoll_ctl(DEL, fd " + fd + ")", res);
@@ -203,16 +206,23 @@ public final class UserpollRing implements RingSource {
         if (timeoutNanos < 0) {
             timeoutMillis = -1;
         } else if (timeoutNanos < TIMERFD_BELOW_NANOS && timeoutNanos % NANOS_PER_MILLI != 0) {
+            counters.entered(LoopCounters.PARK);
             Errno.check("timerfd_settime", Native.timerFdSetTime(timerFd, timeoutNanos));
             timeoutMillis = -1;
         } else {
             long millis = (timeoutNanos + NANOS_PER_MILLI - 1) / NANOS_PER_MILLI;
             timeoutMillis = (int) Math.min(Integer.MAX_VALUE, millis);
         }
+        counters.entered(LoopCounters.PARK);
         int res = epoll.await(timeoutMillis);
         if (res < 0 && res != -Native.ESTALE && res != -Native.EINTR) {
             throw Errno.ioException("epoll_wait(userpoll epfd " + epoll.fd() + ")", res);
         }
+    }
+
+    @Override
+    public LoopCounters counters() {
+        return counters;
     }
 
     @Override

@@ -1,0 +1,173 @@
+package dev.userpoll.transport.frameworks;
+
+import dev.userpoll.transport.FrameworkChoices;
+import dev.userpoll.transport.FrameworkChoices.Choice;
+import dev.userpoll.transport.SelectedTransport;
+import dev.userpoll.transport.vertx.UserpollVertxTransport;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.datagram.DatagramSocket;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.transport.Transport;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Vert.x 5 through {@code Vertx.builder().withTransport(UserpollVertxTransport.of(...))}, on every transport choice:
+ * HTTP server and client (a host name, so Vert.x's resolver runs), TCP, UDP and Unix-domain HTTP where the choice
+ * has those channels; every byte checked.
+ */
+class VertxTransportTest {
+    static List<Choice> choices() {
+        return FrameworkChoices.all();
+    }
+
+    private static byte[] payload(int size) {
+        byte[] b = new byte[size];
+        new Random(size).nextBytes(b);
+        return b;
+    }
+
+    private static <T> T await(Future<T> f) throws Exception {
+        return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("choices")
+    void httpTcpUdpAndDomainSockets(Choice choice, @TempDir Path dir) throws Exception {
+        SelectedTransport t = choice.transport();
+        Transport transport = UserpollVertxTransport.of(t);
+        if (t.isUserpoll()) {
+            assertTrue(transport instanceof UserpollVertxTransport, transport.toString());
+        }
+        // Vert.x's DNS resolver needs a UDP channel: without one (userpoll before its datagram channel), the JDK's.
+        boolean noUdp = t.datagramChannelClass() == null;
+        if (noUdp) {
+            System.setProperty("vertx.disableDnsResolver", "true");
+        }
+        Vertx vertx;
+        try {
+            vertx = Vertx.builder().withTransport(transport).build();
+        } finally {
+            System.clearProperty("vertx.disableDnsResolver");
+        }
+        try {
+            assertSame(transport.implementation().getClass(), ((io.vertx.core.internal.VertxInternal) vertx)
+                    .transport().getClass(), "Vert.x runs on the transport it was given");
+
+            HttpServer server = await(vertx.createHttpServer()
+                    .requestHandler(req -> req.body().onSuccess(body -> req.response()
+                            .putHeader("x-server-channel", req.connection().getClass().getName())
+                            .end(body)))
+                    .listen(0, "127.0.0.1"));
+            HttpClient client = vertx.createHttpClient();
+            List<Integer> sizes = List.of(0, 1, 8191, 65536, 2 * 1024 * 1024 + 3);
+            List<Future<Buffer>> bodies = new ArrayList<>();
+            for (int size : sizes) {
+                // "localhost": the request goes through Vert.x's address resolver on this transport's loops.
+                bodies.add(client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("localhost")
+                                .setPort(server.actualPort()).setURI("/echo"))
+                        .compose(req -> req.send(Buffer.buffer(payload(size))))
+                        .compose(HttpClientResponse::body));
+            }
+            for (int i = 0; i < sizes.size(); i++) {
+                assertArrayEquals(payload(sizes.get(i)), await(bodies.get(i)).getBytes(),
+                        "HTTP body of " + sizes.get(i) + " bytes");
+            }
+
+            NetServer tcp = await(vertx.createNetServer()
+                    .connectHandler(so -> so.handler(so::write)).listen(0, "127.0.0.1"));
+            NetClient netClient = vertx.createNetClient();
+            NetSocket socket = await(netClient.connect(tcp.actualPort(), "127.0.0.1"));
+            byte[] tcpPayload = payload(300_000);
+            CompletableFuture<byte[]> echoed = new CompletableFuture<>();
+            Buffer acc = Buffer.buffer();
+            socket.handler(b -> {
+                acc.appendBuffer(b);
+                if (acc.length() >= tcpPayload.length) {
+                    echoed.complete(acc.getBytes());
+                }
+            });
+            socket.write(Buffer.buffer(tcpPayload));
+            assertArrayEquals(tcpPayload, echoed.get(30, TimeUnit.SECONDS), "TCP echo");
+            await(socket.close());
+
+            if (transport.implementation().supportsDomainSockets()) {
+                SocketAddress path = SocketAddress.domainSocketAddress(dir.resolve("vertx.sock").toString());
+                HttpServer uds = await(vertx.createHttpServer()
+                        .requestHandler(req -> req.body().onSuccess(body -> req.response().end(body)))
+                        .listen(path));
+                Buffer body = await(client.request(new RequestOptions().setMethod(HttpMethod.POST)
+                                .setServer(path).setURI("/uds"))
+                        .compose(req -> req.send(Buffer.buffer(payload(100_000))))
+                        .compose(HttpClientResponse::body));
+                assertArrayEquals(payload(100_000), body.getBytes(), "HTTP over a Unix-domain socket");
+                await(uds.close());
+            } else {
+                System.out.println(choice + ": no Unix-domain channels, Vert.x domain sockets not tried");
+            }
+
+            if (t.datagramChannelClass() != null || !t.isUserpoll()) {
+                DatagramSocket receiver = await(vertx.createDatagramSocket().listen(0, "127.0.0.1"));
+                CompletableFuture<byte[]> datagram = new CompletableFuture<>();
+                receiver.handler(p -> datagram.complete(p.data().getBytes()));
+                DatagramSocket sender = vertx.createDatagramSocket();
+                await(sender.send(Buffer.buffer(payload(1400)), receiver.localAddress().port(), "127.0.0.1"));
+                assertArrayEquals(payload(1400), datagram.get(30, TimeUnit.SECONDS), "UDP datagram");
+                await(sender.close());
+                await(receiver.close());
+            } else {
+                System.out.println(choice + ": no UDP channel yet, Vert.x datagram sockets not tried");
+            }
+            await(client.close());
+            await(netClient.close());
+            await(server.close());
+            await(tcp.close());
+        } finally {
+            await(vertx.close());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("choices")
+    void eachChoiceMapsToItsVertxTransport(Choice choice) {
+        Transport transport = UserpollVertxTransport.of(choice.transport());
+        switch (choice.transport().name()) {
+            case "netty-epoll" -> assertSame(Transport.EPOLL, transport);
+            case "netty-io_uring" -> assertSame(Transport.IO_URING, transport);
+            case "nio" -> assertSame(Transport.NIO, transport);
+            default -> {
+                assertEquals(choice.transport().name(), transport.name());
+                assertTrue(transport.available());
+                Assumptions.assumeTrue(choice.transport().datagramChannelClass() == null,
+                        "the datagram channel exists: nothing to refuse");
+                UnsupportedOperationException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        UnsupportedOperationException.class, () -> transport.implementation().datagramChannel());
+                assertTrue(e.getMessage().contains("UDP"), e.getMessage());
+            }
+        }
+    }
+}

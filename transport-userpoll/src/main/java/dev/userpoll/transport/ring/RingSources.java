@@ -1,6 +1,7 @@
 package dev.userpoll.transport.ring;
 
 import dev.userpoll.transport.internal.Native;
+import dev.userpoll.transport.internal.NettyVersions;
 import io.netty.util.internal.SystemPropertyUtil;
 
 import java.io.IOException;
@@ -28,6 +29,9 @@ public final class RingSources {
             cause = new UnsupportedOperationException(
                     "native transports were explicitly disabled with -D" + NO_NATIVE_PROPERTY + "=true");
         } else {
+            cause = NettyVersions.unsupportedCause();
+        }
+        if (cause == null) {
             try {
                 // Touching a constant runs Native's static initializer: load, register, read constants.
                 if (Native.PAGE_SIZE <= 0) {

@@ -2,7 +2,9 @@ package dev.userpoll.transport;
 
 import dev.userpoll.transport.ring.IoUringSocketBatch;
 import dev.userpoll.transport.ring.RingSource;
+import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerFactory;
+import io.netty.util.concurrent.ThreadAwareExecutor;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,24 +35,42 @@ final class LoopFactory {
             throw new IllegalStateException("I/O submitter " + submitter.configName() + " is unavailable: "
                     + submitterCause, submitterCause);
         }
-        return executor -> {
-            RingSource source;
-            try {
-                source = opener.open();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot open ring source", e);
+        return new IoHandlerFactory() {
+            @Override
+            public IoHandler newHandler(ThreadAwareExecutor executor) {
+                return newLoop(c, submitter, opener, executor);
             }
-            IoUringSocketBatch batch = null;
-            if (submitter == IoSubmitter.BATCHED) {
-                try {
-                    batch = source.openSocketBatch(c.getBatchEntries(), c.getBatchParkWindowMicros());
-                } catch (IOException | RuntimeException e) {
-                    source.close();
-                    throw new UncheckedIOException("cannot open the batched I/O ring",
-                            e instanceof IOException ? (IOException) e : new IOException(e));
-                }
+
+            /**
+             * A loop may go on on another thread (an auto-scaling group suspends idle loops and resumes them on a new
+             * thread): nothing of a ring source is bound to its thread but io_uring's registered ring fd, which
+             * {@link RingSource#initialize()} registers again with each thread that runs the loop.
+             */
+            @Override
+            public boolean isChangingThreadSupported() {
+                return true;
             }
-            return new UserpollIoHandler(executor, source, c, batch);
         };
+    }
+
+    private static UserpollIoHandler newLoop(UserpollIoHandlerConfig c, IoSubmitter submitter,
+                                             RingSourceOpener opener, ThreadAwareExecutor executor) {
+        RingSource source;
+        try {
+            source = opener.open();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open ring source", e);
+        }
+        IoUringSocketBatch batch = null;
+        if (submitter == IoSubmitter.BATCHED) {
+            try {
+                batch = source.openSocketBatch(c.getBatchEntries(), c.getBatchParkWindowMicros());
+            } catch (IOException | RuntimeException e) {
+                source.close();
+                throw new UncheckedIOException("cannot open the batched I/O ring",
+                        e instanceof IOException ? (IOException) e : new IOException(e));
+            }
+        }
+        return new UserpollIoHandler(executor, source, c, batch);
     }
 }

@@ -161,9 +161,14 @@ public final class UserpollIoHandler implements IoHandler {
             } else {
                 source.flush();
             }
+            // An auto-scaling group weighs each loop by the time it spends on I/O, as Netty's handlers report it.
+            long activeSince = context.shouldReportActiveIoTime() ? System.nanoTime() : 0;
             source.drain(readyHandler);
             serveReadyList();
             handledThisPass += submitter.completePass();
+            if (activeSince != 0) {
+                context.reportActiveIoTime(System.nanoTime() - activeSince);
+            }
             failures.passSucceeded();
         } catch (Error e) {
             throw e;

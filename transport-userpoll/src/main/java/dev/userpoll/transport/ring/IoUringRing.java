@@ -25,6 +25,8 @@ final class IoUringRing implements AutoCloseable {
     private int enterFd;
     /** {@code IORING_ENTER_REGISTERED_RING} once registered, else 0. */
     private int enterFlags;
+    /** The thread whose table holds the registered index ({@code enterFd}), while {@code enterFlags} says so. */
+    private Thread registeredBy;
     /** Next SQE slot (free-running); the kernel sees it after {@link #publish()}'s release store. */
     private int sqTail;
     /** Next CQE to read (free-running); the kernel sees it after {@link #advanceCq()}'s release store. */
@@ -58,8 +60,17 @@ final class IoUringRing implements AutoCloseable {
      * refused (the ring then goes on by its fd).
      */
     int registerWithCurrentThread() {
-        if (enterFlags != 0 || closed) {
+        Thread current = Thread.currentThread();
+        if (closed || enterFlags != 0 && registeredBy == current) {
             return 0;
+        }
+        if (enterFlags != 0) {
+            // The loop goes on on another thread (an auto-scaling group resumed it there). The old index lives in
+            // the old thread's table, which the kernel frees when that thread exits: enter by the fd until the
+            // new thread has its own.
+            enterFlags = 0;
+            enterFd = fd;
+            registeredBy = null;
         }
         int index = Native.ioUringRegisterRingFd(fd);
         if (index < 0) {
@@ -67,6 +78,7 @@ final class IoUringRing implements AutoCloseable {
         }
         enterFd = index;
         enterFlags = Native.IORING_ENTER_REGISTERED_RING;
+        registeredBy = current;
         return 0;
     }
 
@@ -233,11 +245,13 @@ final class IoUringRing implements AutoCloseable {
             return;
         }
         closed = true;
-        if (enterFlags != 0) {
-            // The registration holds a reference to the ring: without this the ring outlives its close.
+        if (enterFlags != 0 && registeredBy == Thread.currentThread()) {
+            // The registration holds a reference to the ring: without this the ring outlives its close. (Another
+            // thread's registration can only go with that thread, which the kernel releases when it exits.)
             Native.ioUringUnregisterRingFd(fd, enterFd);
-            enterFlags = 0;
         }
+        enterFlags = 0;
+        registeredBy = null;
         sqes.close();
         cqRing.close();
         sqRing.close();

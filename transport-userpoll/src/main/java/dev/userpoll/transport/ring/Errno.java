@@ -4,6 +4,8 @@ import dev.userpoll.transport.internal.Native;
 import io.netty.channel.unix.Errors;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * The one place the ring package turns a failed system call into words: exceptions that name the call
@@ -120,12 +122,29 @@ final class Errno {
             return name + " (blocked, for example by a seccomp profile)";
         }
         if (e == Native.ENOMEM) {
-            // Ring pages (io_uring's and userpoll's) are charged to RLIMIT_MEMLOCK.
-            return name + " (locked-memory limit or memory pressure)";
+            // Ring pages (io_uring's before Linux 5.12, userpoll's) are charged to RLIMIT_MEMLOCK.
+            return name + " (the locked-memory limit RLIMIT_MEMLOCK, " + lockedMemoryLimit()
+                    + ", is too low for the ring, or memory is short; raise the limit with `ulimit -l`,"
+                    + " LimitMEMLOCK= in a systemd unit or `--ulimit memlock=-1` for a Docker container)";
         }
         if (e == Native.ENOSYS) {
             return name + " (the kernel lacks this system call)";
         }
         return name;
+    }
+
+    /** The soft RLIMIT_MEMLOCK as {@code /proc/self/limits} gives it ("now 8388608 bytes"), or "its value unknown". */
+    static String lockedMemoryLimit() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max locked memory")) {
+                    String soft = line.substring("Max locked memory".length()).trim().split("\\s+")[0];
+                    return "unlimited".equals(soft) ? "now unlimited" : "now " + soft + " bytes";
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through: the hint still names the limit
+        }
+        return "its value unknown";
     }
 }

@@ -1,9 +1,11 @@
 package dev.userpoll.examples;
 
+import dev.userpoll.examples.grpc.GrpcEchoServer;
 import dev.userpoll.examples.http.HttpEchoClient;
 import dev.userpoll.examples.http.HttpEchoServer;
 import dev.userpoll.examples.udp.UdpEchoClient;
 import dev.userpoll.examples.udp.UdpEchoServer;
+import dev.userpoll.examples.vertx.VertxEchoServer;
 
 import java.util.Arrays;
 
@@ -14,6 +16,8 @@ import java.util.Arrays;
  * java -jar userpoll-examples.jar http-echo-client [--host H] [--port P] [--connections C] [--requests N] ...
  * java -jar userpoll-examples.jar udp-echo-server [--port P] [--transport LIST]
  * java -jar userpoll-examples.jar udp-echo-client [--port P] [--datagrams N] [--size BYTES] [--window W] ...
+ * java -jar userpoll-examples.jar vertx-echo-server [--port P] [--transport LIST]
+ * java -jar userpoll-examples.jar grpc-echo-server [--port P] [--threads N] [--transport LIST]
  * </pre>
  * Exit status: 0 on success, 1 when a program fails (for the client: any error or mismatch),
  * 2 on a usage or configuration error.
@@ -26,6 +30,8 @@ public final class Main {
             "  http-echo-client " + HttpEchoClient.OPTIONS,
             "  udp-echo-server " + UdpEchoServer.OPTIONS,
             "  udp-echo-client " + UdpEchoClient.OPTIONS,
+            "  vertx-echo-server " + VertxEchoServer.OPTIONS,
+            "  grpc-echo-server " + GrpcEchoServer.OPTIONS,
             "transport LIST: comma-separated, first available wins; entries: userpoll, userpoll:userpoll,",
             "  userpoll:io_uring, userpoll:epoll, netty-epoll, netty-io_uring, nio",
             "  (default: -Duserpoll.transport, else $USERPOLL_TRANSPORT, else userpoll,netty-epoll,nio)");
@@ -58,9 +64,16 @@ public final class Main {
                 case "udp-echo-client":
                     status = UdpEchoClient.run(new Options(rest));
                     break;
+                case "vertx-echo-server":
+                    status = VertxEchoServer.run(new Options(rest));
+                    break;
+                case "grpc-echo-server":
+                    status = GrpcEchoServer.run(new Options(rest));
+                    break;
                 default:
                     throw new IllegalArgumentException("unknown program '" + args[0]
-                            + "'; valid: http-echo-server, http-echo-client");
+                            + "'; valid: http-echo-server, http-echo-client, udp-echo-server, udp-echo-client,"
+                            + " vertx-echo-server, grpc-echo-server");
             }
         } catch (IllegalArgumentException | IllegalStateException e) {
             // Usage and configuration errors, including a transport setting that names nothing valid

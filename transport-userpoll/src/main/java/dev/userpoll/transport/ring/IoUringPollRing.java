@@ -1,6 +1,7 @@
 package dev.userpoll.transport.ring;
 
 import dev.userpoll.transport.internal.Native;
+import io.netty.channel.unix.Errors;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 
@@ -127,6 +128,11 @@ public final class IoUringPollRing implements RingSource {
                         + " (IORING_POLL_ADD_MULTI, Linux 5.13 or later) did not complete with IORING_CQE_F_MORE");
             }
             return null;
+        } catch (Errors.NativeIoException e) {
+            // The ring was set up but a later call was refused (io_uring_enter under a seccomp profile that lets
+            // io_uring_setup through): name the errno and what usually causes it, as a refused set-up does.
+            return new IOException("io_uring is unavailable: " + e.getMessage() + " (" + Errno.describe(e.expectedErr())
+                    + ')', e);
         } catch (Throwable t) {
             return t;
         }

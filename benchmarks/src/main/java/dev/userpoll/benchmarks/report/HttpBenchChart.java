@@ -34,7 +34,8 @@ import java.util.Set;
 public final class HttpBenchChart {
     private static final String[][] PANELS = {
             {"rps", "Requests per second (higher is better)"},
-            {"cpu_us_per_req", "Server CPU \u00b5s per request (lower is better)"},
+            {"loop_us_per_req", "Event-loop thread CPU \u00b5s per request (lower is better)"},
+            {"cpu_us_per_req", "Server process CPU \u00b5s per request, JIT and GC included (lower is better)"},
     };
     private static final Color[] PALETTE = {
             new Color(0x1f77b4), new Color(0x2ca02c), new Color(0xd62728), new Color(0xff7f0e),

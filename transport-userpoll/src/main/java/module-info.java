@@ -1,6 +1,6 @@
 /**
  * netty-transport-userpoll: a Netty 4.2 transport whose event loop drains a kernel-written readiness ring.
- * Only {@code dev.userpoll.transport} is exported: availability, the {@code IoHandler} factory and its
+ * The API is {@code dev.userpoll.transport}: availability, the {@code IoHandler} factory and its
  * configuration, the channels and their options, the selector, and the ring-source and I/O-submitter kinds. The
  * ring sources, the I/O seam and the JNI boundary stay inside. Netty's own epoll and io_uring transports are
  * optional: the selector offers them when they are present. The adapters for reactor-netty, Vert.x 5 and grpc-java

@@ -19,5 +19,7 @@ jint userpoll_io_uring_register(JNIEnv* env, const char* packagePrefix);
 void userpoll_io_uring_unregister(JNIEnv* env, const char* packagePrefix);
 jint userpoll_socket_register(JNIEnv* env, const char* packagePrefix);
 void userpoll_socket_unregister(JNIEnv* env, const char* packagePrefix);
+jint userpoll_unix_register(JNIEnv* env, const char* packagePrefix);
+void userpoll_unix_unregister(JNIEnv* env, const char* packagePrefix);
 
 #endif /* USERPOLL_NATIVE_H_ */

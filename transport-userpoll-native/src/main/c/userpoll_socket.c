@@ -4,6 +4,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
 #include <stddef.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
@@ -72,6 +75,45 @@ static jlong userpoll_sendfileRegion(JNIEnv* env, jclass clazz, jint outFd, jobj
     return (jlong) n;
 }
 
+/* O_NONBLOCK on an fd this process inherited (socket activation); 0 or -errno. */
+static jint userpoll_setNonBlocking(JNIEnv* env, jclass clazz, jint fd) {
+    int flags = fcntl(fd, F_GETFL, 0);
+    if (flags < 0 || ((flags & O_NONBLOCK) == 0 && fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)) {
+        return -errno;
+    }
+    return 0;
+}
+
+/*
+ * TCP_INFO into out[0..31], each field widened without sign, in the order of Netty's EpollTcpInfo (state,
+ * ca_state, retransmits, probes, backoff, options, snd_wscale, rcv_wscale, rto, ato, snd_mss, rcv_mss, unacked,
+ * sacked, lost, retrans, fackets, last_data_sent, last_ack_sent, last_data_recv, last_ack_recv, pmtu,
+ * rcv_ssthresh, rtt, rttvar, snd_ssthresh, snd_cwnd, advmss, reordering, rcv_rtt, rcv_space, total_retrans);
+ * 0 or -errno.
+ */
+static jint userpoll_tcpInfo(JNIEnv* env, jclass clazz, jint fd, jlongArray out) {
+    struct tcp_info ti;
+    socklen_t len = sizeof(ti);
+    memset(&ti, 0, sizeof(ti));
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0) {
+        return -errno;
+    }
+    const uint64_t fields[32] = {
+        ti.tcpi_state, ti.tcpi_ca_state, ti.tcpi_retransmits, ti.tcpi_probes, ti.tcpi_backoff, ti.tcpi_options,
+        ti.tcpi_snd_wscale, ti.tcpi_rcv_wscale, ti.tcpi_rto, ti.tcpi_ato, ti.tcpi_snd_mss, ti.tcpi_rcv_mss,
+        ti.tcpi_unacked, ti.tcpi_sacked, ti.tcpi_lost, ti.tcpi_retrans, ti.tcpi_fackets, ti.tcpi_last_data_sent,
+        ti.tcpi_last_ack_sent, ti.tcpi_last_data_recv, ti.tcpi_last_ack_recv, ti.tcpi_pmtu, ti.tcpi_rcv_ssthresh,
+        ti.tcpi_rtt, ti.tcpi_rttvar, ti.tcpi_snd_ssthresh, ti.tcpi_snd_cwnd, ti.tcpi_advmss, ti.tcpi_reordering,
+        ti.tcpi_rcv_rtt, ti.tcpi_rcv_space, ti.tcpi_total_retrans,
+    };
+    jlong values[32];
+    for (int i = 0; i < 32; i++) {
+        values[i] = (jlong) fields[i];
+    }
+    (*env)->SetLongArrayRegion(env, out, 0, 32, values);
+    return 0;
+}
+
 /* A connected, non-blocking AF_UNIX stream pair into fds[0..1]; 0 or -errno. For probes and tests. */
 static jint userpoll_socketPair(JNIEnv* env, jclass clazz, jintArray fds) {
     int sv[2];
@@ -100,6 +142,7 @@ CONSTANT(tcpUserTimeout, TCP_USER_TIMEOUT)
 CONSTANT(tcpFastopen, TCP_FASTOPEN)
 CONSTANT(tcpFastopenConnect, TCP_FASTOPEN_CONNECT)
 CONSTANT(tcpDeferAccept, TCP_DEFER_ACCEPT)
+CONSTANT(soAcceptconn, SO_ACCEPTCONN)
 CONSTANT(msgDontwait, MSG_DONTWAIT)
 CONSTANT(msgNosignal, MSG_NOSIGNAL)
 CONSTANT(sizeofMsghdr, sizeof(struct msghdr))
@@ -110,6 +153,9 @@ CONSTANT(msghdrOffsetIovlen, offsetof(struct msghdr, msg_iovlen))
 static const JNINativeMethod method_table[] = {
     { "sendfileRegion", "(ILio/netty/channel/DefaultFileRegion;JJJ)J", (void*) userpoll_sendfileRegion },
     { "socketPair", "([I)I", (void*) userpoll_socketPair },
+    { "setNonBlocking", "(I)I", (void*) userpoll_setNonBlocking },
+    { "tcpInfo", "(I[J)I", (void*) userpoll_tcpInfo },
+    { "soAcceptconn", "()I", (void*) userpoll_soAcceptconn },
     { "solSocket", "()I", (void*) userpoll_solSocket },
     { "ipprotoTcp", "()I", (void*) userpoll_ipprotoTcp },
     { "ipprotoIp", "()I", (void*) userpoll_ipprotoIp },

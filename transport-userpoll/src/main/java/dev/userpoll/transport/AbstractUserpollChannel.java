@@ -14,6 +14,7 @@ import io.netty.channel.IoRegistration;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
+import io.netty.channel.socket.DuplexChannelConfig;
 import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.Socket;
@@ -60,8 +61,8 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
         this.socket = socket;
         this.active = active;
         if (active) {
-            local = socket.localAddress();
-            remote = socket.remoteAddress();
+            local = readLocalAddress();
+            remote = readRemoteAddress();
         }
     }
 
@@ -70,7 +71,29 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
         this.socket = socket;
         this.active = true;
         this.remote = remote;
-        this.local = socket.localAddress();
+        this.local = readLocalAddress();
+    }
+
+    /**
+     * The socket's local address as the kernel has it ({@code getsockname}); a Unix-domain channel reads a
+     * {@link io.netty.channel.unix.DomainSocketAddress}. Called from the constructor: overrides use no field of
+     * their own class.
+     */
+    SocketAddress readLocalAddress() {
+        return socket.localAddress();
+    }
+
+    /**
+     * Whether a stream read that fills less than it asked for means the socket is drained (man 7 epoll): true for
+     * TCP; a Unix-domain read stops short at every message boundary that carries fds, so it reads to EAGAIN.
+     */
+    boolean shortReadDrains() {
+        return true;
+    }
+
+    /** The socket's remote address as the kernel has it ({@code getpeername}); see {@link #readLocalAddress()}. */
+    SocketAddress readRemoteAddress() {
+        return socket.remoteAddress();
     }
 
     @Override
@@ -250,7 +273,7 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
 
     /** After bind or connect: the local address is the one the kernel chose. */
     final void refreshLocalAddress() {
-        local = socket.localAddress();
+        local = readLocalAddress();
     }
 
     @Override
@@ -449,10 +472,6 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
     }
 
     static boolean isAllowHalfClosure(ChannelConfig config) {
-        if (config instanceof UserpollSocketChannelConfig) {
-            return ((UserpollSocketChannelConfig) config).isAllowHalfClosure();
-        }
-        return config instanceof io.netty.channel.socket.SocketChannelConfig
-                && ((io.netty.channel.socket.SocketChannelConfig) config).isAllowHalfClosure();
+        return config instanceof DuplexChannelConfig && ((DuplexChannelConfig) config).isAllowHalfClosure();
     }
 }

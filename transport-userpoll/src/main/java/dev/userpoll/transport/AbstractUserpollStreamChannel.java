@@ -14,9 +14,11 @@ import io.netty.channel.DefaultFileRegion;
 import io.netty.channel.EventLoop;
 import io.netty.channel.FileRegion;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.IovArray;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannelUtil;
+import io.netty.util.UncheckedBooleanSupplier;
 import io.netty.util.internal.StringUtil;
 
 import java.io.IOException;
@@ -64,7 +66,7 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
     }
 
     @Override
-    public abstract UserpollSocketChannelConfig config();
+    public abstract UserpollStreamChannelConfig config();
 
     @Override
     protected AbstractUserpollUnsafe newUnsafe() {
@@ -115,6 +117,8 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
                 status = writeDefaultFileRegion(in, (DefaultFileRegion) msg);
             } else if (msg instanceof FileRegion) {
                 status = writeFileRegion(in, (FileRegion) msg);
+            } else if (msg instanceof FileDescriptor) {
+                status = writeFileDescriptor(in, (FileDescriptor) msg); // only a domain channel lets one through
             } else {
                 throw new Error("unexpected message in the outbound buffer: " + StringUtil.simpleClassName(msg));
             }
@@ -187,6 +191,19 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
             if (region.transferred() >= region.count()) {
                 in.remove();
             }
+            return 1;
+        }
+        return WRITE_STATUS_SNDBUF_FULL;
+    }
+
+    /**
+     * Passes {@code fd} to the peer ({@code SCM_RIGHTS}), at once whatever the submitter: the bytes flushed before
+     * it have left already (a queued send stops the loop until its completion), so the order holds. The caller
+     * keeps owning the descriptor.
+     */
+    private int writeFileDescriptor(ChannelOutboundBuffer in, FileDescriptor fd) throws Exception {
+        if (io.sendFd(fd.intValue()) > 0) {
+            in.remove();
             return 1;
         }
         return WRITE_STATUS_SNDBUF_FULL;
@@ -296,6 +313,11 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
         return DuplexShutdown.shutdownBoth(this, promise);
     }
 
+    /** Whether reads deliver passed fds instead of bytes (a domain channel in FILE_DESCRIPTORS mode). */
+    boolean readsFileDescriptors() {
+        return false;
+    }
+
     @Override
     protected void doShutdownOutput() throws Exception {
         boolean readQueued = io.isRecvQueued();
@@ -307,7 +329,7 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
     }
 
     /** Reads and writes of a stream socket, and the one entry point for the results of queued ones. */
-    final class StreamUnsafe extends AbstractUserpollUnsafe implements IoCompletion {
+    class StreamUnsafe extends AbstractUserpollUnsafe implements IoCompletion {
         @Override
         void readReady() {
             ChannelConfig config = config();
@@ -315,7 +337,45 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
                 return; // closed or input shut; or a session is under way and its queued read carries it on
             }
             recvBufAllocHandle().reset(config);
-            readOn(config);
+            if (readsFileDescriptors()) {
+                readFileDescriptors(config);
+            } else {
+                readOn(config);
+            }
+        }
+
+        /**
+         * A read session of passed fds ({@code DomainSocketReadMode.FILE_DESCRIPTORS}): each {@code recvmsg} is
+         * made at once whatever the submitter (as {@link SocketIo#recvFd()} says), until {@code EAGAIN}, end of
+         * stream or the allocator's message limit; the same session rules as bytes, one fd per message.
+         */
+        private void readFileDescriptors(ChannelConfig config) {
+            UserpollRecvByteAllocatorHandle allocHandle = recvBufAllocHandle();
+            try {
+                do {
+                    int fd = io.recvFd();
+                    if (fd <= 0) {
+                        edge.readDrained(); // EAGAIN or EOF: this edge is used up
+                        boolean endOfStream = fd < 0;
+                        if (endOfStream) {
+                            readPending = false;
+                        }
+                        endReadSession(endOfStream, config);
+                        return;
+                    }
+                    allocHandle.lastBytesRead(1); // a message; the allocator counts it as read progress
+                    allocHandle.incMessagesRead(1);
+                    readPending = false;
+                    pipeline().fireChannelRead(new FileDescriptor(fd));
+                    if (shouldBreakReading(config)) {
+                        endReadSession(false, config);
+                        return;
+                    }
+                } while (allocHandle.continueReading(UncheckedBooleanSupplier.TRUE_SUPPLIER));
+                endReadSession(false, config);
+            } catch (Throwable t) {
+                readFailed(null, t, config);
+            }
         }
 
         /** Reads until the session ends here, or a read joins the batch and its completion carries the session on. */

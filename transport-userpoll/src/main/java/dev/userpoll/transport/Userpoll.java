@@ -48,6 +48,24 @@ public final class Userpoll {
         return UNAVAILABILITY_CAUSE;
     }
 
+    /**
+     * Whether client-side TCP Fast Open can work here: the transport is available and bit 0 of
+     * {@code net.ipv4.tcp_fastopen} is set (read once). Then {@code ChannelOption.TCP_FASTOPEN_CONNECT} on a
+     * {@link UserpollSocketChannel} sends the first write's data in the SYN (the peer's cookie permitting).
+     */
+    public static boolean isTcpFastOpenClientSideAvailable() {
+        return isAvailable() && (TcpFastOpenMode.MODE & TcpFastOpenMode.CLIENT) != 0;
+    }
+
+    /**
+     * Whether server-side TCP Fast Open can work here: the transport is available and bit 1 of
+     * {@code net.ipv4.tcp_fastopen} is set (read once). Then {@code ChannelOption.TCP_FASTOPEN} on a
+     * {@link UserpollServerSocketChannel} accepts data carried in the SYN.
+     */
+    public static boolean isTcpFastOpenServerSideAvailable() {
+        return isAvailable() && (TcpFastOpenMode.MODE & TcpFastOpenMode.SERVER) != 0;
+    }
+
     /** Whether the given ring source works here. */
     public static boolean isAvailable(RingSourceKind kind) {
         return UNAVAILABILITY_CAUSE == null && kind.isAvailable();

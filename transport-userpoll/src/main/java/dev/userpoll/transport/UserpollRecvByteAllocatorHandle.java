@@ -21,9 +21,13 @@ final class UserpollRecvByteAllocatorHandle extends RecvByteBufAllocator.Delegat
         this.channel = channel;
     }
 
-    /** A full read may have left more behind; a short stream read drained the socket. */
+    /**
+     * A full read may have left more behind; a short stream read drained the socket, where the channel's socket
+     * kind says so (TCP). A Unix-domain read also stops short at a message that carried fds or credentials, with
+     * more queued behind it, so there only {@code EAGAIN} (or end of stream) says the socket is drained.
+     */
     boolean maybeMoreDataToRead() {
-        return lastBytesRead() == attemptedBytesRead();
+        return channel.shortReadDrains() ? lastBytesRead() == attemptedBytesRead() : lastBytesRead() > 0;
     }
 
     @Override

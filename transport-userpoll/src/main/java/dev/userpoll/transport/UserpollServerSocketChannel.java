@@ -1,38 +1,19 @@
 package dev.userpoll.transport;
 
-import dev.userpoll.transport.internal.Native;
-import io.netty.channel.ChannelConfig;
-import io.netty.channel.ChannelMetadata;
-import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.ChannelPipeline;
-import io.netty.channel.ChannelPromise;
-import io.netty.channel.EventLoop;
-import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.Channel;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
-import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.NativeInetAddress;
 
-
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A listening TCP socket served by a {@link UserpollIoHandler}. It accepts until EAGAIN on every edge;
  * when the process runs out of fds ({@code EMFILE}/{@code ENFILE}) the pending connections stay in the
  * backlog without a new edge, so it retries on a timer (backing off) until accepting works again.
  */
-public final class UserpollServerSocketChannel extends AbstractUserpollChannel implements ServerSocketChannel {
-    private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
-    private static final long MIN_ACCEPT_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-    private static final long MAX_ACCEPT_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
-
+public final class UserpollServerSocketChannel extends AbstractUserpollServerChannel implements ServerSocketChannel {
     private final UserpollServerSocketChannelConfig config;
-    /** Filled by accept(2): [0] = address length, then the address and port. */
-    private final byte[] acceptedAddress = new byte[26];
-    private long acceptRetryNanos;
-    private boolean acceptRetryScheduled;
 
     /** A listening TCP socket of the JVM's preferred address family. */
     public UserpollServerSocketChannel() {
@@ -41,8 +22,33 @@ public final class UserpollServerSocketChannel extends AbstractUserpollChannel i
 
     /** A listening TCP socket of {@code family} ({@code null}: the JVM's preferred one). */
     public UserpollServerSocketChannel(SocketProtocolFamily family) {
-        super(null, UserpollSocket.newStream(family), false);
+        super(UserpollSocket.newStream(family), false);
         config = new UserpollServerSocketChannelConfig(this, socket, this::clearReadPending);
+    }
+
+    /**
+     * A channel on an existing TCP socket {@code fd} (inherited, e.g. by systemd socket activation), which this
+     * channel owns from now on: it is made non-blocking and its local address read back. A socket that is already
+     * listening is active at once and accepts as soon as it is registered; an unbound one is bound as usual.
+     */
+    public UserpollServerSocketChannel(int fd) {
+        this(UserpollSocket.inherited(fd));
+    }
+
+    private UserpollServerSocketChannel(UserpollSocket socket) {
+        super(socket, socket.isListening());
+        config = new UserpollServerSocketChannelConfig(this, socket, this::clearReadPending);
+    }
+
+    @Override
+    int backlog() {
+        return config.getBacklog();
+    }
+
+    @Override
+    Channel newChildChannel(int fd, byte[] address) {
+        InetSocketAddress remote = NativeInetAddress.address(address, 1, address[0]);
+        return new UserpollSocketChannel(this, new UserpollSocket(fd), remote);
     }
 
     @Override
@@ -56,117 +62,7 @@ public final class UserpollServerSocketChannel extends AbstractUserpollChannel i
     }
 
     @Override
-    public ChannelMetadata metadata() {
-        return METADATA;
-    }
-
-    @Override
     public UserpollServerSocketChannelConfig config() {
         return config;
     }
-
-    @Override
-    UserpollIoOps armOps() {
-        return UserpollIoOps.ARM_ACCEPT;
-    }
-
-    @Override
-    protected void doBind(SocketAddress localAddress) throws Exception {
-        super.doBind(localAddress);
-        socket.listen(config.getBacklog());
-        active = true;
-        arm(); // listening now: the initial poll reports any connection already queued
-    }
-
-    @Override
-    protected AbstractUserpollUnsafe newUnsafe() {
-        return new ServerUnsafe();
-    }
-
-    @Override
-    protected void doWrite(ChannelOutboundBuffer in) {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    protected Object filterOutboundMessage(Object msg) {
-        throw new UnsupportedOperationException();
-    }
-
-    private void scheduleAcceptRetry() {
-        if (acceptRetryScheduled) {
-            return;
-        }
-        acceptRetryScheduled = true;
-        acceptRetryNanos = acceptRetryNanos == 0 ? MIN_ACCEPT_RETRY_NANOS
-                : Math.min(MAX_ACCEPT_RETRY_NANOS, acceptRetryNanos * 2);
-        EventLoop loop = eventLoop();
-        loop.schedule(() -> {
-            acceptRetryScheduled = false;
-            if (isOpen()) {
-                edge.assumeReadable(); // the backlog may still hold connections: no new edge will say so
-            }
-        }, acceptRetryNanos, TimeUnit.NANOSECONDS);
-    }
-
-    private static boolean isOutOfFds(Throwable t) {
-        if (t instanceof Errors.NativeIoException) {
-            int err = -((Errors.NativeIoException) t).expectedErr();
-            return err == Native.EMFILE || err == Native.ENFILE || err == Native.ENOBUFS || err == Native.ENOMEM;
-        }
-        return false;
-    }
-
-    final class ServerUnsafe extends AbstractUserpollUnsafe {
-        @Override
-        void readReady() {
-            ChannelConfig config = config();
-            RecvByteBufAllocator.Handle allocHandle = recvBufAllocHandle();
-            ChannelPipeline pipeline = pipeline();
-            allocHandle.reset(config);
-            allocHandle.attemptedBytesRead(1);
-            Throwable exception = null;
-            try {
-                do {
-                    int fd = socket.accept(acceptedAddress);
-                    if (fd == -1) {
-                        edge.readDrained(); // EAGAIN: backlog empty
-                        allocHandle.lastBytesRead(-1);
-                        break;
-                    }
-                    acceptRetryNanos = 0;
-                    allocHandle.lastBytesRead(1);
-                    allocHandle.incMessagesRead(1);
-                    readPending = false;
-                    pipeline.fireChannelRead(newChildChannel(fd));
-                } while (allocHandle.continueReading());
-            } catch (Throwable t) {
-                exception = t;
-            }
-            allocHandle.readComplete();
-            pipeline.fireChannelReadComplete();
-            if (exception != null) {
-                if (isOutOfFds(exception)) {
-                    edge.readDrained();
-                    scheduleAcceptRetry();
-                }
-                pipeline.fireExceptionCaught(exception);
-            }
-            if (isOpen() && !shouldStopReading(config)) {
-                edge.readStoppedEarly(); // stopped at maxMessagesPerRead with connections left
-            }
-        }
-
-        private UserpollSocketChannel newChildChannel(int fd) {
-            int len = acceptedAddress[0];
-            InetSocketAddress remote = NativeInetAddress.address(acceptedAddress, 1, len);
-            return new UserpollSocketChannel(UserpollServerSocketChannel.this, new UserpollSocket(fd), remote);
-        }
-
-        @Override
-        public void connect(SocketAddress remote, SocketAddress local, ChannelPromise promise) {
-            promise.setFailure(new UnsupportedOperationException());
-        }
-    }
-
 }

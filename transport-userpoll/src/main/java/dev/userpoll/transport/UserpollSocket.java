@@ -1,9 +1,14 @@
 package dev.userpoll.transport;
 
+import dev.userpoll.transport.internal.Native;
+import io.netty.channel.ChannelException;
 import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.Socket;
 
-/** A non-blocking TCP socket: Netty's unix {@link Socket} plus what only this transport's library has. */
+import java.io.IOException;
+
+/** A non-blocking socket: Netty's unix {@link Socket} plus what only this transport's library has. */
 final class UserpollSocket extends Socket {
     UserpollSocket(int fd) {
         super(fd);
@@ -15,6 +20,36 @@ final class UserpollSocket extends Socket {
 
     static UserpollSocket newStream(SocketProtocolFamily family) {
         return family == null ? newStream(isIPv6Preferred()) : newStream(family == SocketProtocolFamily.INET6);
+    }
+
+    /** A Unix-domain stream socket ({@code AF_UNIX, SOCK_STREAM}), non-blocking. */
+    static UserpollSocket newDomainStream() {
+        return new UserpollSocket(newSocketDomain0());
+    }
+
+    /**
+     * A socket on an fd this process was handed (systemd socket activation, a parent process): made non-blocking,
+     * as every fd on the ring must be. A bad fd (closed, not a socket) is a {@link ChannelException} naming it.
+     */
+    static UserpollSocket inherited(int fd) {
+        if (fd < 0) {
+            throw new IllegalArgumentException("fd: " + fd + " (expected: >= 0)");
+        }
+        int res = Native.setNonBlocking(fd);
+        if (res < 0) {
+            throw new ChannelException("fd " + fd + " cannot be used",
+                    Errors.newIOException("fcntl(O_NONBLOCK)", res));
+        }
+        return new UserpollSocket(fd); // getsockname: a non-socket fd fails here
+    }
+
+    /** Whether the socket listens ({@code SO_ACCEPTCONN}): an inherited listener is active at once. */
+    boolean isListening() {
+        try {
+            return getIntOpt(Native.SOL_SOCKET, Native.SO_ACCEPTCONN) != 0;
+        } catch (IOException e) {
+            throw new ChannelException(e);
+        }
     }
 
     boolean isIpv6() {

@@ -21,19 +21,16 @@ import static io.netty.channel.ChannelOption.SO_RCVBUF;
 import static io.netty.channel.ChannelOption.SO_REUSEADDR;
 import static io.netty.channel.ChannelOption.SO_SNDBUF;
 import static io.netty.channel.ChannelOption.TCP_NODELAY;
-import static io.netty.channel.unix.Limits.SSIZE_MAX;
 
 /**
  * Configuration of a userpoll TCP stream channel: every {@link SocketChannelConfig} option plus
  * {@link UserpollChannelOption}'s client-side ones and {@link UserpollChannelOption#SO_REUSEPORT}.
  * {@code TCP_NODELAY} is switched on at construction (as in Netty, wherever Netty enables it by default).
  */
-public final class UserpollSocketChannelConfig extends UserpollChannelConfig implements SocketChannelConfig {
+public final class UserpollSocketChannelConfig extends UserpollStreamChannelConfig implements SocketChannelConfig {
     /** The kernel's options; {@code SO_SNDBUF}, half-closure and client fast open are also handled here. */
     private final TcpSocketOptions options;
-    private volatile boolean allowHalfClosure;
     private volatile boolean tcpFastOpenConnect;
-    private volatile long maxBytesPerGatheringWrite = SSIZE_MAX;
 
     /**
      * @param channel the stream channel this configures
@@ -179,15 +176,9 @@ public final class UserpollSocketChannelConfig extends UserpollChannelConfig imp
         return this;
     }
 
-    /** Whether a read EOF only shuts the input down (the channel stays open for writing). Kept in user space. */
-    @Override
-    public boolean isAllowHalfClosure() {
-        return allowHalfClosure;
-    }
-
     @Override
     public UserpollSocketChannelConfig setAllowHalfClosure(boolean allowHalfClosure) {
-        this.allowHalfClosure = allowHalfClosure;
+        super.setAllowHalfClosure(allowHalfClosure);
         return this;
     }
 
@@ -304,42 +295,6 @@ public final class UserpollSocketChannelConfig extends UserpollChannelConfig imp
             tcpFastOpenConnect = fastOpenConnect;
         }
         return this;
-    }
-
-    // ---- for the channel's write loop
-
-    private static final int MAX_BYTES_PER_GATHERING_WRITE_ATTEMPTED_LOW_THRESHOLD = 4096;
-
-    /** Upper bound of one gathering write: twice {@code SO_SNDBUF} (the kernel may drain faster than we fill). */
-    public long getMaxBytesPerGatheringWrite() {
-        return maxBytesPerGatheringWrite;
-    }
-
-    /** Lets the write loop adapt the bound to what the kernel accepted. */
-    public void setMaxBytesPerGatheringWrite(long maxBytesPerGatheringWrite) {
-        this.maxBytesPerGatheringWrite = maxBytesPerGatheringWrite;
-    }
-
-    /**
-     * Grows or shrinks the bound towards what the socket took in one call: {@code attempted} bytes offered under
-     * the bound {@code oldMax}, {@code written} taken. (Netty's ChannelUtils threshold, which its module does not
-     * export to us: below it a short write does not shrink the bound.)
-     */
-    void adaptMaxBytesPerGatheringWrite(long attempted, long written, long oldMax) {
-        if (attempted == written) {
-            if (attempted << 1 > oldMax) {
-                setMaxBytesPerGatheringWrite(attempted << 1);
-            }
-        } else if (attempted > MAX_BYTES_PER_GATHERING_WRITE_ATTEMPTED_LOW_THRESHOLD && written < attempted >>> 1) {
-            setMaxBytesPerGatheringWrite(attempted >>> 1);
-        }
-    }
-
-    private void updateMaxBytesPerGatheringWrite() {
-        long twiceSendBuffer = (long) getSendBufferSize() << 1;
-        if (twiceSendBuffer > 0) {
-            maxBytesPerGatheringWrite = Math.min(twiceSendBuffer, SSIZE_MAX);
-        }
     }
 
     // ---- covariant ChannelConfig setters

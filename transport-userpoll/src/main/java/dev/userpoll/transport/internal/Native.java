@@ -108,6 +108,7 @@ public final class Native {
     public static final int TCP_FASTOPEN = tcpFastopen();
     public static final int TCP_FASTOPEN_CONNECT = tcpFastopenConnect();
     public static final int TCP_DEFER_ACCEPT = tcpDeferAccept();
+    public static final int SO_ACCEPTCONN = soAcceptconn();
     public static final int MSG_DONTWAIT = msgDontwait();
     public static final int MSG_NOSIGNAL = msgNosignal();
     public static final int SIZEOF_MSGHDR = sizeofMsghdr();
@@ -190,6 +191,18 @@ public final class Native {
     /** A connected non-blocking AF_UNIX stream pair into {@code fds[0..1]}; 0 or -errno. */
     public static native int socketPair(int[] fds);
 
+    /** Sets {@code O_NONBLOCK} on an inherited fd; 0 or -errno. */
+    public static native int setNonBlocking(int fd);
+
+    /** {@code TCP_INFO} of {@code fd} into {@code out[0..31]} (the order of Netty's EpollTcpInfo); 0 or -errno. */
+    public static native int tcpInfo(int fd, long[] out);
+
+    /** {@code SO_PEERCRED} of a Unix-domain socket into {@code out} = {pid, uid, gid}; 0 or -errno. */
+    public static native int peerCredentials(int fd, int[] out);
+
+    /** A {@code io.netty.channel.unix.PeerCredentials} (its constructor is package-private: JNI builds it). */
+    public static native Object newPeerCredentials(int pid, int uid, int gid);
+
     /** sendfile from a DefaultFileRegion's open file at position + offset; advances its transferred count. */
     public static native long sendfileRegion(int outFd, io.netty.channel.DefaultFileRegion region,
                                              long position, long offset, long count);
@@ -271,6 +284,7 @@ public final class Native {
     private static native int tcpFastopen();
     private static native int tcpFastopenConnect();
     private static native int tcpDeferAccept();
+    private static native int soAcceptconn();
     private static native int msgDontwait();
     private static native int msgNosignal();
     private static native int sizeofMsghdr();

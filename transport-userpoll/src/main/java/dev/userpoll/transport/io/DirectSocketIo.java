@@ -72,6 +72,16 @@ class DirectSocketIo implements SocketIo {
     }
 
     @Override
+    public int sendFd(int fd) throws IOException {
+        return socket.sendFd(fd) > 0 ? 1 : 0; // Netty's Socket: -1 on EAGAIN, throws on other errors
+    }
+
+    @Override
+    public int recvFd() throws IOException {
+        return socket.recvFd();
+    }
+
+    @Override
     public WritableByteChannel byteChannel() {
         if (byteChannel == null) {
             byteChannel = new SocketWritableByteChannel(socket) {

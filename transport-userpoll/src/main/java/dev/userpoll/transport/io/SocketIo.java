@@ -55,6 +55,18 @@ public interface SocketIo {
     WritableByteChannel byteChannel();
 
     /**
+     * Sends {@code fd} with {@code SCM_RIGHTS} (and one byte of data) over a Unix-domain socket, at once on either
+     * submitter: a rare control operation, not worth a batch entry. Returns 1 when sent, 0 on {@code EAGAIN}.
+     */
+    int sendFd(int fd) throws IOException;
+
+    /**
+     * Receives one fd passed with {@code SCM_RIGHTS} over a Unix-domain socket, at once on either submitter.
+     * Returns the new fd (non-blocking; the caller owns it), 0 on {@code EAGAIN}, -1 at end of stream.
+     */
+    int recvFd() throws IOException;
+
+    /**
      * Takes the channel's queued operations back (it closes, shuts its output down or leaves the loop): a queued
      * recv is dropped and its buffer released; nothing is called back. Returns what became of a queued send:
      * {@link #NO_SEND}, {@link #SEND_UNSENT}, {@link #SEND_UNKNOWN}, or the bytes it wrote (0: {@code EAGAIN}).

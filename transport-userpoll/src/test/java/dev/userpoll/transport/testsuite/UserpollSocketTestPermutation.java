@@ -1,6 +1,8 @@
 package dev.userpoll.transport.testsuite;
 
 import dev.userpoll.transport.TestRingSources;
+import dev.userpoll.transport.UserpollDomainSocketChannel;
+import dev.userpoll.transport.UserpollServerDomainSocketChannel;
 import dev.userpoll.transport.UserpollServerSocketChannel;
 import dev.userpoll.transport.UserpollSocketChannel;
 import io.netty.bootstrap.Bootstrap;
@@ -13,15 +15,20 @@ import io.netty.channel.ServerChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
 import io.netty.testsuite.transport.TestsuitePermutation.BootstrapFactory;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -110,6 +117,55 @@ public final class UserpollSocketTestPermutation {
     /** Client-only tests on one ring source: our client channel against the test's own peer. */
     public List<BootstrapFactory<Bootstrap>> clientSocket(TestRingSources.Source kind) {
         return Collections.singletonList(client(kind));
+    }
+
+    /**
+     * Unix-domain socket tests on one ring source: our domain server with our domain client (NIO has no domain
+     * stream channel of Netty's kind, and Netty's epoll module runs its own with its own only).
+     */
+    public List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> domainSocket(TestRingSources.Source kind) {
+        return Collections.singletonList(combo(domainServer(kind), domainClient(kind)));
+    }
+
+    /** Server-only Unix-domain tests on one ring source: our domain server against the test's own peer. */
+    public List<BootstrapFactory<ServerBootstrap>> serverDomainSocket(TestRingSources.Source kind) {
+        return Collections.singletonList(domainServer(kind));
+    }
+
+    /** A fresh socket path in the temporary directory (short enough for {@code sun_path}); nothing is created. */
+    public static DomainSocketAddress newDomainSocketAddress() {
+        try {
+            File file;
+            do {
+                file = File.createTempFile("userpoll", ".sock");
+                if (!file.delete()) {
+                    throw new IOException("could not delete " + file);
+                }
+            } while (file.getAbsolutePath().length() > 100);
+            return new DomainSocketAddress(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A fresh name in Linux's abstract namespace (a leading NUL: nothing appears in the file system). */
+    public static DomainSocketAddress newAbstractDomainSocketAddress() {
+        return new DomainSocketAddress("\0userpoll-" + UUID.randomUUID());
+    }
+
+    private static BootstrapFactory<ServerBootstrap> domainServer(TestRingSources.Source kind) {
+        checkInRun(kind);
+        ChannelFactory<ServerChannel> factory = named(
+                UserpollServerDomainSocketChannel::new, "UserpollServerDomainSocketChannel on " + kind);
+        return () -> new ServerBootstrap().group(BOSS_GROUPS.get(kind), WORKER_GROUPS.get(kind))
+                .channelFactory(factory);
+    }
+
+    private static BootstrapFactory<Bootstrap> domainClient(TestRingSources.Source kind) {
+        checkInRun(kind);
+        ChannelFactory<Channel> factory = named(
+                UserpollDomainSocketChannel::new, "UserpollDomainSocketChannel on " + kind);
+        return () -> new Bootstrap().group(WORKER_GROUPS.get(kind)).channelFactory(factory);
     }
 
     private static BootstrapFactory<ServerBootstrap> server(TestRingSources.Source kind) {

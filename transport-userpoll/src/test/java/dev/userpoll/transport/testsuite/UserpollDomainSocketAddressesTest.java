@@ -1,0 +1,39 @@
+package dev.userpoll.transport.testsuite;
+
+import dev.userpoll.transport.TestRingSources;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
+import io.netty.testsuite.transport.socket.SocketAddressesTest;
+import org.junit.jupiter.params.Parameter;
+
+import java.net.SocketAddress;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+/**
+ * Netty's {@link SocketAddressesTest} over Unix-domain sockets, once per ring source: our domain server with our domain
+ * client, as Netty's epoll module runs it ({@code EpollDomainSocketAddressesTest}).
+ */
+@EveryRingSource
+public class UserpollDomainSocketAddressesTest extends SocketAddressesTest {
+    @Parameter
+    TestRingSources.Source source;
+
+    @Override
+    protected SocketAddress newSocketAddress() {
+        return UserpollSocketTestPermutation.newDomainSocketAddress();
+    }
+
+    @Override
+    protected List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> newFactories() {
+        return UserpollSocketTestPermutation.INSTANCE.domainSocket(source);
+    }
+
+    @Override
+    protected void assertAddress(SocketAddress address) {
+        assertNotNull(((DomainSocketAddress) address).path());
+    }
+}

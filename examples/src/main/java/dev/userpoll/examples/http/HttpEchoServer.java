@@ -10,8 +10,11 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.channel.unix.DomainSocketAddress;
 
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -22,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class HttpEchoServer {
     public static final String OPTIONS =
-            "[--port P (8080; 0 = any free)] [--host ADDR (127.0.0.1)] [--threads N (cores)] "
+            "[--port P (8080; 0 = any free)] [--host ADDR (127.0.0.1)] [--unix PATH (instead of host and port)] "
+                    + "[--threads N (cores)] "
                     + "[--transport LIST] [--max-body BYTES (" + HttpEchoServerInitializer.DEFAULT_MAX_BODY + ")]";
 
     /** The prefix of the server's event-loop thread names ({@code http-loop-N-M}). */
@@ -34,6 +38,7 @@ public final class HttpEchoServer {
     public static int run(Options options) throws InterruptedException {
         int port = options.integer("port", 8080, 0, 65535);
         String host = options.string("host", "127.0.0.1");
+        String unixPath = options.string("unix", null);
         int threads = options.integer("threads", Runtime.getRuntime().availableProcessors(), 1, 1024);
         String transportList = options.string("transport", null);
         int maxBody = options.integer("max-body", HttpEchoServerInitializer.DEFAULT_MAX_BODY, 0, Integer.MAX_VALUE);
@@ -44,17 +49,24 @@ public final class HttpEchoServer {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(LOOP_THREAD, false),
                 transport.ioHandlerFactory());
         Channel listener;
+        String where = unixPath != null ? "unix:" + unixPath : host + ':' + port;
         try {
-            listener = new ServerBootstrap()
+            ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(group)
-                    .channelFactory(transport.serverChannelFactory())
                     .option(ChannelOption.SO_BACKLOG, 1024)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new HttpEchoServerInitializer(maxBody))
-                    .bind(host, port).sync().channel();
+                    .childHandler(new HttpEchoServerInitializer(maxBody));
+            if (unixPath != null) {
+                // A Unix-domain socket: the same server, no TCP options; curl --unix-socket PATH http://x/ talks to it.
+                listener = bootstrap.channelFactory(transport.serverDomainSocketChannelFactory())
+                        .bind(domainSocketAddress(transport, unixPath)).sync().channel();
+            } else {
+                listener = bootstrap.channelFactory(transport.serverChannelFactory())
+                        .childOption(ChannelOption.TCP_NODELAY, true)
+                        .bind(host, port).sync().channel();
+            }
         } catch (Exception e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-            System.err.println("http-echo-server: cannot listen on " + host + ':' + port + ": " + e);
+            System.err.println("http-echo-server: cannot listen on " + where + ": " + e);
             return 1;
         }
 
@@ -71,8 +83,14 @@ public final class HttpEchoServer {
             stopped.countDown();
         }, "http-echo-server-shutdown"));
 
-        InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
-        System.out.println("http-echo-server listening on http://" + hostForUrl(bound) + ':' + bound.getPort() + "/"
+        String url;
+        if (unixPath != null) {
+            url = "unix:" + unixPath + " (curl --unix-socket " + unixPath + " http://localhost/)";
+        } else {
+            InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
+            url = "http://" + hostForUrl(bound) + ':' + bound.getPort() + "/";
+        }
+        System.out.println("http-echo-server listening on " + url
                 + " transport=" + transport.name()
                 + " ring-source=" + (transport.isUserpoll() ? transport.ringSource().configName() : "none")
                 + " io=" + (transport.isUserpoll() ? transport.ioSubmitter().configName() : "n/a")
@@ -82,6 +100,15 @@ public final class HttpEchoServer {
         // Returns only when a signal starts the shutdown hook (which then exits the JVM).
         stopped.await();
         return 0;
+    }
+
+    /**
+     * The address type the transport's domain server binds: Netty's {@link DomainSocketAddress} for this transport
+     * and Netty's native ones, the JDK's {@link UnixDomainSocketAddress} for NIO.
+     */
+    private static SocketAddress domainSocketAddress(SelectedTransport transport, String path) {
+        return transport.isUserpoll() || transport.name().startsWith("netty-")
+                ? new DomainSocketAddress(path) : UnixDomainSocketAddress.of(path);
     }
 
     private static String hostForUrl(InetSocketAddress a) {

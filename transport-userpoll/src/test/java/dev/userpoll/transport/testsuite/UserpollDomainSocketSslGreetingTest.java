@@ -11,10 +11,10 @@ import java.net.SocketAddress;
 import java.util.List;
 
 /**
- * Netty's {@link SocketSslGreetingTest} over Unix-domain sockets, once per ring source: our domain server with our domain
+ * Netty's {@link SocketSslGreetingTest} over Unix-domain sockets, on two ring sources ({@link TlsRingSources}): our domain server with our domain
  * client, as Netty's epoll module runs it ({@code EpollDomainSocketSslGreetingTest}).
  */
-@EveryRingSource
+@TlsRingSources
 public class UserpollDomainSocketSslGreetingTest extends SocketSslGreetingTest {
     @Parameter
     TestRingSources.Source source;

@@ -343,7 +343,8 @@ public final class TransportSelector {
 
     /** This transport's channels; a kind it does not offer yet is {@code null}. */
     private static final ChannelClasses USERPOLL_CHANNELS = new ChannelClasses(
-            UserpollServerSocketChannel.class, UserpollSocketChannel.class, null, null, null, null);
+            UserpollServerSocketChannel.class, UserpollSocketChannel.class, null,
+            UserpollServerDomainSocketChannel.class, UserpollDomainSocketChannel.class, null);
 
     /** NIO's channels: no Unix-domain datagram channel. */
     private static final ChannelClasses NIO_CHANNELS = new ChannelClasses(

@@ -198,6 +198,14 @@ class TransportSelectorTest {
             assertSame(io.netty.channel.epoll.EpollDomainSocketChannel.class, epoll.domainSocketChannelClass());
             assertSame(io.netty.channel.epoll.EpollDomainDatagramChannel.class, epoll.domainDatagramChannelClass());
         }
+        if (RingSourceKind.EPOLL.isAvailable()) {
+            SelectedTransport ours = selector().choose("userpoll:epoll");
+            assertSame(UserpollServerDomainSocketChannel.class, ours.serverDomainSocketChannelClass());
+            assertSame(UserpollDomainSocketChannel.class, ours.domainSocketChannelClass());
+            Channel domain = ours.domainSocketChannelFactory().newChannel();
+            assertSame(UserpollDomainSocketChannel.class, domain.getClass());
+            domain.unsafe().closeForcibly();
+        }
         if (io.netty.channel.uring.IoUring.isAvailable()) {
             SelectedTransport uring = selector().choose("netty-io_uring");
             assertSame(io.netty.channel.uring.IoUringDatagramChannel.class, uring.datagramChannelClass());

@@ -151,6 +151,45 @@ class VertxTransportTest {
         }
     }
 
+    /**
+     * Vert.x's DNS: its client and the resolver its HTTP client uses both ask the transport for a datagram channel.
+     * A loopback DNS server answers every name with 127.0.0.1.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("choices")
+    void dnsClientAndResolverUseTheDatagramChannel(Choice choice) throws Exception {
+        SelectedTransport t = choice.transport();
+        Assumptions.assumeTrue(t.datagramChannelClass() != null,
+                () -> choice + " has no UDP channel yet: Vert.x DNS needs one");
+        try (FakeDnsServer dns = new FakeDnsServer()) {
+            Vertx vertx = Vertx.builder()
+                    .with(new io.vertx.core.VertxOptions().setAddressResolverOptions(
+                            new io.vertx.core.dns.AddressResolverOptions()
+                                    .addServer("127.0.0.1:" + dns.port()).setHostsValue(Buffer.buffer())
+                                    .setOptResourceEnabled(false).setMaxQueries(1).setQueryTimeout(5000)))
+                    .withTransport(UserpollVertxTransport.of(t)).build();
+            try {
+                assertEquals("127.0.0.1", await(vertx.createDnsClient(dns.port(), "127.0.0.1")
+                        .lookup4("echo.userpoll.test")));
+                HttpServer server = await(vertx.createHttpServer()
+                        .requestHandler(req -> req.body().onSuccess(b -> req.response().end(b)))
+                        .listen(0, "127.0.0.1"));
+                HttpClient client = vertx.createHttpClient();
+                // No hosts file entry: the name resolves only through the DNS server, over the datagram channel.
+                Buffer body = await(client.request(new RequestOptions().setMethod(HttpMethod.POST)
+                                .setHost("echo.userpoll.test").setPort(server.actualPort()).setURI("/"))
+                        .compose(req -> req.send(Buffer.buffer(payload(10_000))))
+                        .compose(HttpClientResponse::body));
+                assertArrayEquals(payload(10_000), body.getBytes());
+                assertTrue(dns.queries.get() >= 2, "queries: " + dns.queries.get());
+                await(client.close());
+                await(server.close());
+            } finally {
+                await(vertx.close());
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("choices")
     void eachChoiceMapsToItsVertxTransport(Choice choice) {

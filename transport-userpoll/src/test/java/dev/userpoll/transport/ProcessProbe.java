@@ -68,6 +68,26 @@ final class ProcessProbe {
         return Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime (fields 14, 15 of stat)
     }
 
+    /** The CPU time (clock ticks) of every thread whose name starts with {@code namePrefix}, summed. */
+    static long threadsCpuTicks(String namePrefix) throws IOException {
+        String prefix = namePrefix.length() > 15 ? namePrefix.substring(0, 15) : namePrefix;
+        long ticks = 0;
+        try (Stream<Path> s = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : (Iterable<Path>) s::iterator) {
+                try {
+                    if (Files.readString(task.resolve("comm")).trim().startsWith(prefix)) {
+                        String stat = Files.readString(task.resolve("stat"));
+                        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+                    }
+                } catch (IOException e) {
+                    // the thread ended
+                }
+            }
+        }
+        return ticks;
+    }
+
     /** Direct memory the JDK accounts (NIO direct buffers, Netty's unpooled direct buffers with a cleaner). */
     static long jdkDirectMemory() {
         for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {

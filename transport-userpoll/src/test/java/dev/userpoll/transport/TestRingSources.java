@@ -72,6 +72,14 @@ public final class TestRingSources {
                     : EmulatedUserpoll.ioHandlerFactory(emulated, submitter);
         }
 
+        /** As {@link #ioHandlerFactory()}, with rings of {@code ringSize} (a userpoll item table that size). */
+        public IoHandlerFactory ioHandlerFactory(int ringSize) {
+            assumeAvailable();
+            return emulated == null ? UserpollIoHandler.newFactory(new UserpollIoHandlerConfig().setRingSource(kind)
+                    .setIoSubmitter(submitter).setRingSize(ringSize))
+                    : EmulatedUserpoll.ioHandlerFactory(emulated, ringSize, IdlePolicy.PARK, submitter);
+        }
+
         @Override
         public String toString() {
             return name;

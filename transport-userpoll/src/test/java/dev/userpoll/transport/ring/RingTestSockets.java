@@ -140,7 +140,7 @@ public final class RingTestSockets {
     }
 
     /** The soft RLIMIT_NOFILE of this process (what {@code ulimit -n} says), or -1 if unknown. */
-    static long openFdLimit() throws IOException {
+    public static long openFdLimit() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
             if (line.startsWith("Max open files")) {
                 String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];

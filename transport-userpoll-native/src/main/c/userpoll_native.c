@@ -228,6 +228,9 @@ static jint userpoll_JNI_OnLoad(JNIEnv* env, const char* packagePrefix) {
     if (userpoll_unix_register(env, packagePrefix) != 0) {
         goto error;
     }
+    if (userpoll_datagram_register(env, packagePrefix) != 0) {
+        goto error;
+    }
     if (packagePrefix != NULL) {
         staticPackagePrefix = strdup(packagePrefix);
     }
@@ -249,6 +252,7 @@ static void userpoll_JNI_OnUnload(JNIEnv* env) {
     }
     userpoll_unix_unregister(env, staticPackagePrefix);
     userpoll_socket_unregister(env, staticPackagePrefix);
+    userpoll_datagram_unregister(env, staticPackagePrefix);
     userpoll_io_uring_unregister(env, staticPackagePrefix);
     netty_jni_util_unregister_natives(env, staticPackagePrefix, NATIVE_CLASSNAME);
     free((void*) staticPackagePrefix);

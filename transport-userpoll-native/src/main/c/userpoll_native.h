@@ -21,5 +21,7 @@ jint userpoll_socket_register(JNIEnv* env, const char* packagePrefix);
 void userpoll_socket_unregister(JNIEnv* env, const char* packagePrefix);
 jint userpoll_unix_register(JNIEnv* env, const char* packagePrefix);
 void userpoll_unix_unregister(JNIEnv* env, const char* packagePrefix);
+jint userpoll_datagram_register(JNIEnv* env, const char* packagePrefix);
+void userpoll_datagram_unregister(JNIEnv* env, const char* packagePrefix);
 
 #endif /* USERPOLL_NATIVE_H_ */

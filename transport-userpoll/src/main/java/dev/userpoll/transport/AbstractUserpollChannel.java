@@ -144,7 +144,7 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
             IoRegistration reg = (IoRegistration) f.getNow();
             registration = reg;
             registered((UserpollIoHandler) reg.attachment());
-            if (isActive()) {
+            if (armOnRegister()) {
                 try {
                     arm();
                 } catch (Throwable t) {
@@ -169,6 +169,11 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
             reg.submit(armOps());
             armed = true;
         }
+    }
+
+    /** Whether the fd joins the ring source at registration: when active (a stream connects later, then arms). */
+    boolean armOnRegister() {
+        return isActive();
     }
 
     UserpollIoOps armOps() {
@@ -315,13 +320,14 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
             } else if (ev == 0) {
                 retryReady();
             }
-            if (EdgeState.isHangup(ev)) {
+            boolean hangup = EdgeState.isHangup(ev) && hangsUp();
+            if (hangup) {
                 edge.readHangup();
             } else if (EdgeState.isReadEdge(ev)) {
                 edge.readEdge();
             }
-            inReady(EdgeState.isHangup(ev));
-            if (EdgeState.isFailure(ev)) {
+            inReady(hangup);
+            if (EdgeState.isFailure(ev) && hangsUp()) {
                 failedAfterInputShutdown(ev);
             }
         }
@@ -349,6 +355,15 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
                 pipeline().fireExceptionCaught(Errors.newIOException("half-closed connection", -soError));
             }
             close(voidPromise());
+        }
+
+        /**
+         * Whether RDHUP, HUP and ERR mean the peer closed its side (a stream): then the input is read to its end
+         * whatever the read interest. A datagram socket's ERR is a one-off error (an ICMP report) that the next
+         * receive or send returns, so there they are a plain read edge.
+         */
+        boolean hangsUp() {
+            return true;
         }
 
         /** An OUT edge: a pending connect completes (or fails), else what waits in the outbound buffer goes out. */

@@ -45,6 +45,29 @@ public final class UserpollChannelOption<T> extends UnixChannelOption<T> {
     /** {@code TCP_FASTOPEN_CONNECT}: send the first write's data in the SYN (clients, Linux 4.11+). */
     public static final ChannelOption<Boolean> TCP_FASTOPEN_CONNECT = ChannelOption.TCP_FASTOPEN_CONNECT;
 
+    /** {@code IP_FREEBIND}: bind to an address not (yet) configured on the host (datagram channels). */
+    public static final ChannelOption<Boolean> IP_FREEBIND = valueOf(UserpollChannelOption.class, "IP_FREEBIND");
+    /** {@code IP_TRANSPARENT}: bind to and send from foreign addresses, for transparent proxies (datagram channels). */
+    public static final ChannelOption<Boolean> IP_TRANSPARENT =
+            valueOf(UserpollChannelOption.class, "IP_TRANSPARENT");
+    /**
+     * {@code IP_RECVORIGDSTADDR}: a received {@code DatagramPacket}'s recipient is the datagram's original
+     * destination (IPv4 datagram channels; with {@link #IP_TRANSPARENT}, the address a redirected datagram was for).
+     */
+    public static final ChannelOption<Boolean> IP_RECVORIGDSTADDR =
+            valueOf(UserpollChannelOption.class, "IP_RECVORIGDSTADDR");
+    /**
+     * The largest datagram expected, in bytes (datagram channels): when positive, one read buffer is split into
+     * datagrams of this size and filled by one {@code recvmmsg}; 0 (the default) reads one datagram per buffer.
+     */
+    public static final ChannelOption<Integer> MAX_DATAGRAM_PAYLOAD_SIZE =
+            valueOf(UserpollChannelOption.class, "MAX_DATAGRAM_PAYLOAD_SIZE");
+    /**
+     * {@code UDP_GRO}: the kernel may coalesce datagrams of one flow into one read, delivered as separate
+     * {@code DatagramPacket}s (datagram channels, Linux 5.0+); give the reads room with a larger allocator.
+     */
+    public static final ChannelOption<Boolean> UDP_GRO = valueOf(UserpollChannelOption.class, "UDP_GRO");
+
     @SuppressWarnings("unused")
     private UserpollChannelOption() {
     }

@@ -8,7 +8,7 @@ import io.netty.channel.unix.Socket;
 
 import java.io.IOException;
 
-/** A non-blocking socket: Netty's unix {@link Socket} plus what only this transport's library has. */
+/** A non-blocking socket (TCP, UDP, Unix-domain): Netty's unix {@link Socket} plus what only this transport's library has. */
 final class UserpollSocket extends Socket {
     UserpollSocket(int fd) {
         super(fd);
@@ -50,6 +50,10 @@ final class UserpollSocket extends Socket {
         } catch (IOException e) {
             throw new ChannelException(e);
         }
+    }
+
+    static UserpollSocket newDatagram(SocketProtocolFamily family) {
+        return new UserpollSocket(family == null ? newSocketDgram0() : newSocketDgram0(family));
     }
 
     boolean isIpv6() {

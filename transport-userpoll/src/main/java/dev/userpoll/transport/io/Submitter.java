@@ -27,6 +27,12 @@ public abstract class Submitter {
     /** The socket I/O of a channel on this loop; results of queued operations go to {@code completion}. */
     public abstract SocketIo open(Channel channel, Socket socket, IoCompletion completion);
 
+    /**
+     * The datagram I/O of a channel on this loop ({@code ipv6}: its socket's family, for the addresses it writes);
+     * results of queued operations go to {@code completion}.
+     */
+    public abstract DatagramIo openDatagram(Socket socket, boolean ipv6, DatagramCompletion completion);
+
     /** Whether the loop may park on {@code source} now: nothing is queued, or the source's park submits it. */
     public abstract boolean mayPark(RingSource source);
 
@@ -49,6 +55,11 @@ public abstract class Submitter {
         @Override
         public SocketIo open(Channel channel, Socket socket, IoCompletion completion) {
             return new DirectSocketIo(channel, socket);
+        }
+
+        @Override
+        public DatagramIo openDatagram(Socket socket, boolean ipv6, DatagramCompletion completion) {
+            return new DirectDatagramIo(socket, ipv6);
         }
 
         @Override
@@ -81,6 +92,11 @@ public abstract class Submitter {
         @Override
         public SocketIo open(Channel channel, Socket socket, IoCompletion completion) {
             return new BatchedSocketIo(channel, socket, batch, completion);
+        }
+
+        @Override
+        public DatagramIo openDatagram(Socket socket, boolean ipv6, DatagramCompletion completion) {
+            return new BatchedDatagramIo(socket, ipv6, batch, completion);
         }
 
         @Override

@@ -1,5 +1,6 @@
 package dev.userpoll.transport.ring;
 
+import dev.userpoll.transport.internal.DatagramConstants;
 import dev.userpoll.transport.internal.Native;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
@@ -147,6 +148,22 @@ public final class IoUringSocketBatch implements AutoCloseable {
     /** Queues a recv of up to {@code length} bytes into {@code address}; false when the batch is full. */
     public boolean queueRecv(int fd, long address, int length, Completion target) {
         return queue(RECV, Native.IORING_OP_RECV, fd, address, length, recvFlags, target) >= 0;
+    }
+
+    /**
+     * Queues a {@code recvmsg} into the message header at {@code msghdr} (a datagram with its sender; the header and
+     * what it points at stay the caller's to keep until the completion); false when the batch is full.
+     */
+    public boolean queueRecvmsg(int fd, long msghdr, Completion target) {
+        return queue(RECV, DatagramConstants.IORING_OP_RECVMSG, fd, msghdr, 1, recvFlags, target) >= 0;
+    }
+
+    /**
+     * Queues a {@code sendmsg} of the message header at {@code msghdr} as the caller wrote it (a datagram with its
+     * recipient and control messages; kept by the caller until the completion); false when the batch is full.
+     */
+    public boolean queueSendmsgHeader(int fd, long msghdr, Completion target) {
+        return queue(SEND, Native.IORING_OP_SENDMSG, fd, msghdr, 1, sendFlags, target) >= 0;
     }
 
     /** A view of the iovec array at {@code address}, as long as the arena (no send copies more). */

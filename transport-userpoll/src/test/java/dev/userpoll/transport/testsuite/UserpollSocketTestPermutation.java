@@ -215,14 +215,19 @@ public final class UserpollSocketTestPermutation {
         return () -> new Bootstrap().group(NIO_WORKER_GROUP).channelFactory(factory);
     }
 
-    private static void checkInRun(TestRingSources.Source kind) {
+    /** The NIO worker group (two loops) the NIO side of a mixed combination runs on. */
+    static EventLoopGroup nioWorkerGroup() {
+        return NIO_WORKER_GROUP;
+    }
+
+    static void checkInRun(TestRingSources.Source kind) {
         if (!WORKER_GROUPS.containsKey(kind)) {
             throw new IllegalArgumentException("ring source not in this run: " + kind);
         }
     }
 
     /** A channel factory whose name is what the suite's "Running: ..." log line shows for the combination. */
-    private static <C extends Channel> ChannelFactory<C> named(Supplier<C> constructor, String name) {
+    static <C extends Channel> ChannelFactory<C> named(Supplier<C> constructor, String name) {
         return new ChannelFactory<C>() {
             @Override
             public C newChannel() {

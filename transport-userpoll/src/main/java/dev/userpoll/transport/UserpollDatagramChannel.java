@@ -1,0 +1,436 @@
+package dev.userpoll.transport;
+
+import dev.userpoll.transport.io.DatagramCompletion;
+import dev.userpoll.transport.io.DatagramIo;
+import dev.userpoll.transport.io.Multicast;
+import dev.userpoll.transport.io.Submitter;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.AddressedEnvelope;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelMetadata;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.DefaultAddressedEnvelope;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.unix.Errors;
+import io.netty.channel.unix.SegmentedDatagramPacket;
+import io.netty.util.internal.ObjectUtil;
+import io.netty.util.internal.StringUtil;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.PortUnreachableException;
+import java.net.SocketAddress;
+import java.nio.channels.UnresolvedAddressException;
+
+/**
+ * A UDP {@link DatagramChannel} served by a {@link UserpollIoHandler}: IPv4, IPv6 or dual stack, connected or not,
+ * reading and writing {@link DatagramPacket}s and {@code AddressedEnvelope<ByteBuf, InetSocketAddress>}s (and plain
+ * {@link ByteBuf}s once connected), with multicast (any-source and source-specific, block), {@code UDP_GRO} reads and
+ * {@link SegmentedDatagramPacket} (UDP GSO) writes. Reads and writes go through the loop's submitter: at once with
+ * {@code recvmmsg}/{@code sendmmsg} batches bounded by {@code maxMessagesPerRead}/{@code maxMessagesPerWrite}, or as
+ * {@code IORING_OP_RECVMSG}/{@code SENDMSG} in the loop's batch. The read-session rules are {@link DatagramReads}'.
+ * <pre>{@code
+ * new Bootstrap().group(group).channel(UserpollDatagramChannel.class)   // or channelFactory(() -> new
+ *         .handler(handler).bind(0);                                   //   UserpollDatagramChannel(INET6))
+ * }</pre>
+ */
+public final class UserpollDatagramChannel extends AbstractUserpollChannel implements DatagramChannel {
+    private static final ChannelMetadata METADATA = new ChannelMetadata(true, 16);
+    private static final String EXPECTED_TYPES = " (expected: " + StringUtil.simpleClassName(DatagramPacket.class)
+            + ", " + StringUtil.simpleClassName(AddressedEnvelope.class) + '<'
+            + StringUtil.simpleClassName(ByteBuf.class) + ", " + StringUtil.simpleClassName(InetSocketAddress.class)
+            + ">, " + StringUtil.simpleClassName(ByteBuf.class) + ')';
+    private static final UserpollIoOps ARM_DATAGRAM = UserpollIoOps.arm(
+            dev.userpoll.transport.internal.Native.EPOLLIN | dev.userpoll.transport.internal.Native.EPOLLOUT);
+
+    private final UserpollSocket datagramSocket;
+    private final UserpollDatagramChannelConfig config;
+    private final DatagramWrites writes;
+    private DatagramIo io;
+    private volatile boolean connected;
+
+    /** A UDP socket of the JVM's preferred family (IPv6, dual stack, where the host has it). */
+    public UserpollDatagramChannel() {
+        this((SocketProtocolFamily) null);
+    }
+
+    /** A UDP socket of {@code family} ({@code null}: the JVM's preferred one). */
+    public UserpollDatagramChannel(SocketProtocolFamily family) {
+        this(UserpollSocket.newDatagram(checkInet(family)), false);
+    }
+
+    /** A channel on an existing UDP socket, e.g. inherited through systemd socket activation; it is taken over. */
+    public UserpollDatagramChannel(int fd) {
+        this(new UserpollSocket(fd), true);
+    }
+
+    private UserpollDatagramChannel(UserpollSocket socket, boolean active) {
+        super(null, socket, active);
+        this.datagramSocket = socket;
+        config = new UserpollDatagramChannelConfig(this, socket);
+        writes = new DatagramWrites(this);
+        io = Submitter.direct().openDatagram(socket, socket.isIpv6(), null);
+        try {
+            // As NIO: a socket receives the multicast groups it joined, not every group its host joined.
+            socket.setIntOpt(dev.userpoll.transport.internal.Native.IPPROTO_IP,
+                    dev.userpoll.transport.internal.DatagramConstants.IP_MULTICAST_ALL, 0);
+        } catch (IOException ignore) {
+            // an IPv6-only socket: IPv4 groups do not apply
+        }
+        if (active) {
+            connected = remoteAddress0() != null;
+        }
+    }
+
+    private static SocketProtocolFamily checkInet(SocketProtocolFamily family) {
+        if (family == SocketProtocolFamily.UNIX) {
+            throw new UnsupportedOperationException("UNIX datagrams: use UserpollDomainDatagramChannel");
+        }
+        return family;
+    }
+
+    @Override
+    public ChannelMetadata metadata() {
+        return METADATA;
+    }
+
+    @Override
+    public UserpollDatagramChannelConfig config() {
+        return config;
+    }
+
+    @Override
+    public boolean isActive() {
+        return socket.isOpen() && (config.getActiveOnOpen() && isRegistered() || active);
+    }
+
+    @Override
+    boolean armOnRegister() {
+        return true; // reads may come once bound and writes may hit EAGAIN at any time: the edges must flow
+    }
+
+    @Override
+    UserpollIoOps armOps() {
+        return ARM_DATAGRAM;
+    }
+
+    @Override
+    public boolean isConnected() {
+        return connected;
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) super.localAddress();
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return (InetSocketAddress) super.remoteAddress();
+    }
+
+    /** The channel's datagram I/O; the loop's once registered. */
+    DatagramIo io() {
+        return io;
+    }
+
+    DatagramWrites writes() {
+        return writes;
+    }
+
+    /** Whether the socket is IPv6 (dual stack unless {@code IPV6_V6ONLY}). */
+    boolean isIpv6() {
+        return datagramSocket.isIpv6();
+    }
+
+    @Override
+    void registered(UserpollIoHandler handler) {
+        io = handler.submitter().openDatagram(socket, datagramSocket.isIpv6(), (DatagramCompletion) unsafe());
+    }
+
+    @Override
+    void withdrawIo(boolean closing) {
+        io.withdraw();
+        writes.withdrawn();
+        if (!closing) {
+            io = Submitter.direct().openDatagram(socket, datagramSocket.isIpv6(), null);
+        }
+    }
+
+    @Override
+    protected AbstractUserpollUnsafe newUnsafe() {
+        return new DatagramReads(this);
+    }
+
+    @Override
+    protected void doBind(SocketAddress localAddress) throws Exception {
+        if (localAddress instanceof InetSocketAddress) {
+            InetSocketAddress inet = (InetSocketAddress) localAddress;
+            if (inet.getAddress() != null && inet.getAddress().isAnyLocalAddress()
+                    && inet.getAddress() instanceof Inet4Address && datagramSocket.isIpv6()) {
+                // 0.0.0.0 on a dual-stack socket means every address of both families, as in NIO.
+                localAddress = new InetSocketAddress(InetAddress.getByAddress(new byte[16]), inet.getPort());
+            }
+        }
+        super.doBind(localAddress);
+        active = true;
+        arm();
+    }
+
+    @Override
+    boolean connectSocket(SocketAddress remoteAddress) throws IOException {
+        boolean done = super.connectSocket(remoteAddress);
+        connected = done;
+        return done;
+    }
+
+    @Override
+    protected void doDisconnect() throws Exception {
+        socket.disconnect();
+        connected = false;
+        active = false;
+        connectedTo(null);
+        invalidateRemoteAddress();
+        refreshLocalAddress();
+        invalidateLocalAddress();
+    }
+
+    @Override
+    protected void doClose() throws Exception {
+        super.doClose();
+        connected = false;
+    }
+
+    @Override
+    protected Object filterOutboundMessage(Object msg) {
+        if (msg instanceof SegmentedDatagramPacket) {
+            SegmentedDatagramPacket packet = (SegmentedDatagramPacket) msg;
+            checkUnresolved(packet.recipient());
+            ByteBuf content = packet.content();
+            return needsCopy(content) ? packet.replace(newDirectBuffer(packet, content)) : msg;
+        }
+        if (msg instanceof DatagramPacket) {
+            DatagramPacket packet = (DatagramPacket) msg;
+            checkUnresolved(packet.recipient());
+            ByteBuf content = packet.content();
+            return needsCopy(content) ? new DatagramPacket(newDirectBuffer(packet, content), packet.recipient())
+                    : msg;
+        }
+        if (msg instanceof ByteBuf) {
+            ByteBuf buf = (ByteBuf) msg;
+            return needsCopy(buf) ? newDirectBuffer(buf) : buf;
+        }
+        if (msg instanceof AddressedEnvelope) {
+            @SuppressWarnings("unchecked")
+            AddressedEnvelope<Object, SocketAddress> e = (AddressedEnvelope<Object, SocketAddress>) msg;
+            if (e.content() instanceof ByteBuf
+                    && (e.recipient() == null || e.recipient() instanceof InetSocketAddress)) {
+                checkUnresolved(e.recipient());
+                ByteBuf content = (ByteBuf) e.content();
+                return needsCopy(content) ? new DefaultAddressedEnvelope<>(newDirectBuffer(e, content),
+                        (InetSocketAddress) e.recipient()) : e;
+            }
+        }
+        throw new UnsupportedOperationException(
+                "unsupported message type: " + StringUtil.simpleClassName(msg) + EXPECTED_TYPES);
+    }
+
+    private static void checkUnresolved(SocketAddress recipient) {
+        if (recipient instanceof InetSocketAddress && ((InetSocketAddress) recipient).isUnresolved()) {
+            throw new UnresolvedAddressException();
+        }
+    }
+
+    /** A datagram goes out through one iovec: its bytes must be direct memory with one address. */
+    static boolean needsCopy(ByteBuf buf) {
+        return !buf.hasMemoryAddress() && (!buf.isDirect() || buf.nioBufferCount() != 1);
+    }
+
+    /** Copies {@code buf} into a direct buffer and releases {@code holder} (which owns {@code buf}). */
+    private ByteBuf newDirectBuffer(io.netty.util.ReferenceCounted holder, ByteBuf buf) {
+        return DirectBuffers.copy(alloc(), holder, buf);
+    }
+
+    @Override
+    protected void doWrite(ChannelOutboundBuffer in) throws Exception {
+        writes.write(in, continuingFlush || io.answersCompletion());
+    }
+
+    /** Netty's ECONNREFUSED on a connected socket is NIO's {@link PortUnreachableException}. */
+    IOException translateForConnected(IOException e) {
+        if (connected && e instanceof Errors.NativeIoException
+                && ((Errors.NativeIoException) e).expectedErr() == Errors.ERROR_ECONNREFUSED_NEGATIVE) {
+            PortUnreachableException error = new PortUnreachableException(e.getMessage());
+            error.initCause(e);
+            return error;
+        }
+        return e;
+    }
+
+    // ---- multicast
+
+    @Override
+    public ChannelFuture joinGroup(InetAddress multicastAddress) {
+        return joinGroup(multicastAddress, newPromise());
+    }
+
+    @Override
+    public ChannelFuture joinGroup(InetAddress multicastAddress, ChannelPromise promise) {
+        try {
+            return join0(multicastAddress, defaultInterface(), null, promise);
+        } catch (IOException e) {
+            promise.setFailure(e);
+            return promise;
+        }
+    }
+
+    @Override
+    public ChannelFuture joinGroup(InetSocketAddress multicastAddress, NetworkInterface networkInterface) {
+        return joinGroup(multicastAddress, networkInterface, newPromise());
+    }
+
+    @Override
+    public ChannelFuture joinGroup(InetSocketAddress multicastAddress, NetworkInterface networkInterface,
+                                   ChannelPromise promise) {
+        return joinGroup(multicastAddress.getAddress(), networkInterface, null, promise);
+    }
+
+    @Override
+    public ChannelFuture joinGroup(InetAddress multicastAddress, NetworkInterface networkInterface,
+                                   InetAddress source) {
+        return joinGroup(multicastAddress, networkInterface, source, newPromise());
+    }
+
+    @Override
+    public ChannelFuture joinGroup(InetAddress multicastAddress, NetworkInterface networkInterface,
+                                   InetAddress source, ChannelPromise promise) {
+        ObjectUtil.checkNotNull(networkInterface, "networkInterface");
+        return join0(multicastAddress, networkInterface, source, promise);
+    }
+
+    private ChannelFuture join0(InetAddress multicastAddress, NetworkInterface networkInterface,
+                                InetAddress source, ChannelPromise promise) {
+        ObjectUtil.checkNotNull(multicastAddress, "multicastAddress");
+        return onLoop(promise, () -> Multicast.join(socket, multicastAddress, networkInterface, source));
+    }
+
+    @Override
+    public ChannelFuture leaveGroup(InetAddress multicastAddress) {
+        return leaveGroup(multicastAddress, newPromise());
+    }
+
+    @Override
+    public ChannelFuture leaveGroup(InetAddress multicastAddress, ChannelPromise promise) {
+        try {
+            return leave0(multicastAddress, defaultInterface(), null, promise);
+        } catch (IOException e) {
+            promise.setFailure(e);
+            return promise;
+        }
+    }
+
+    @Override
+    public ChannelFuture leaveGroup(InetSocketAddress multicastAddress, NetworkInterface networkInterface) {
+        return leaveGroup(multicastAddress, networkInterface, newPromise());
+    }
+
+    @Override
+    public ChannelFuture leaveGroup(InetSocketAddress multicastAddress, NetworkInterface networkInterface,
+                                    ChannelPromise promise) {
+        return leaveGroup(multicastAddress.getAddress(), networkInterface, null, promise);
+    }
+
+    @Override
+    public ChannelFuture leaveGroup(InetAddress multicastAddress, NetworkInterface networkInterface,
+                                    InetAddress source) {
+        return leaveGroup(multicastAddress, networkInterface, source, newPromise());
+    }
+
+    @Override
+    public ChannelFuture leaveGroup(InetAddress multicastAddress, NetworkInterface networkInterface,
+                                    InetAddress source, ChannelPromise promise) {
+        ObjectUtil.checkNotNull(networkInterface, "networkInterface");
+        return leave0(multicastAddress, networkInterface, source, promise);
+    }
+
+    private ChannelFuture leave0(InetAddress multicastAddress, NetworkInterface networkInterface,
+                                 InetAddress source, ChannelPromise promise) {
+        ObjectUtil.checkNotNull(multicastAddress, "multicastAddress");
+        return onLoop(promise, () -> Multicast.leave(socket, multicastAddress, networkInterface, source));
+    }
+
+    @Override
+    public ChannelFuture block(InetAddress multicastAddress, NetworkInterface networkInterface,
+                               InetAddress sourceToBlock) {
+        return block(multicastAddress, networkInterface, sourceToBlock, newPromise());
+    }
+
+    @Override
+    public ChannelFuture block(InetAddress multicastAddress, NetworkInterface networkInterface,
+                               InetAddress sourceToBlock, ChannelPromise promise) {
+        ObjectUtil.checkNotNull(networkInterface, "networkInterface");
+        return block0(multicastAddress, networkInterface, sourceToBlock, promise);
+    }
+
+    private ChannelFuture block0(InetAddress multicastAddress, NetworkInterface networkInterface,
+                                 InetAddress sourceToBlock, ChannelPromise promise) {
+        ObjectUtil.checkNotNull(multicastAddress, "multicastAddress");
+        ObjectUtil.checkNotNull(sourceToBlock, "sourceToBlock");
+        return onLoop(promise, () -> Multicast.block(socket, multicastAddress, networkInterface, sourceToBlock));
+    }
+
+    @Override
+    public ChannelFuture block(InetAddress multicastAddress, InetAddress sourceToBlock) {
+        return block(multicastAddress, sourceToBlock, newPromise());
+    }
+
+    @Override
+    public ChannelFuture block(InetAddress multicastAddress, InetAddress sourceToBlock, ChannelPromise promise) {
+        try {
+            return block0(multicastAddress, defaultInterface(), sourceToBlock, promise);
+        } catch (IOException e) {
+            promise.setFailure(e);
+            return promise;
+        }
+    }
+
+    /**
+     * The configured multicast interface, else the one with the bound address (as Netty's epoll), else
+     * {@code null}: the kernel picks one by its routes.
+     */
+    private NetworkInterface defaultInterface() throws IOException {
+        NetworkInterface iface = config.getNetworkInterface();
+        if (iface == null) {
+            InetSocketAddress local = localAddress();
+            iface = local == null ? null : NetworkInterface.getByInetAddress(local.getAddress());
+        }
+        return iface;
+    }
+
+    private interface SocketCall {
+        void run() throws IOException;
+    }
+
+    private ChannelFuture onLoop(ChannelPromise promise, SocketCall call) {
+        Runnable task = () -> {
+            try {
+                call.run();
+                promise.setSuccess();
+            } catch (Throwable t) {
+                promise.setFailure(t);
+            }
+        };
+        if (eventLoop().inEventLoop()) {
+            task.run();
+        } else {
+            eventLoop().execute(task);
+        }
+        return promise;
+    }
+}

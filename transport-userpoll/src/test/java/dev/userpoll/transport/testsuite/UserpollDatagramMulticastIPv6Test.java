@@ -1,0 +1,21 @@
+package dev.userpoll.transport.testsuite;
+
+import dev.userpoll.transport.TestRingSources;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
+import io.netty.testsuite.transport.socket.DatagramMulticastIPv6Test;
+import org.junit.jupiter.params.Parameter;
+
+import java.util.List;
+
+/** Netty's {@link DatagramMulticastIPv6Test} on our datagram channel, once per ring source, per {@link UserpollDatagramTestPermutation}. */
+@EveryRingSource
+public class UserpollDatagramMulticastIPv6Test extends DatagramMulticastIPv6Test {
+    @Parameter
+    TestRingSources.Source source;
+
+    @Override
+    protected List<BootstrapComboFactory<Bootstrap, Bootstrap>> newFactories() {
+        return UserpollDatagramTestPermutation.INSTANCE.datagram(source, socketProtocolFamily());
+    }
+}

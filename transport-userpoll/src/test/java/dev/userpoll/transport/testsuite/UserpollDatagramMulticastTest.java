@@ -1,0 +1,21 @@
+package dev.userpoll.transport.testsuite;
+
+import dev.userpoll.transport.TestRingSources;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
+import io.netty.testsuite.transport.socket.DatagramMulticastTest;
+import org.junit.jupiter.params.Parameter;
+
+import java.util.List;
+
+/** Netty's {@link DatagramMulticastTest} on our datagram channel, once per ring source, per {@link UserpollDatagramTestPermutation}. */
+@EveryRingSource
+public class UserpollDatagramMulticastTest extends DatagramMulticastTest {
+    @Parameter
+    TestRingSources.Source source;
+
+    @Override
+    protected List<BootstrapComboFactory<Bootstrap, Bootstrap>> newFactories() {
+        return UserpollDatagramTestPermutation.INSTANCE.datagram(source, socketProtocolFamily());
+    }
+}

@@ -1,0 +1,71 @@
+package dev.userpoll.transport.testsuite;
+
+import dev.userpoll.transport.TestRingSources;
+import dev.userpoll.transport.UserpollDatagramChannel;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
+import io.netty.testsuite.transport.TestsuitePermutation.BootstrapFactory;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Netty's datagram test permutation for our {@link UserpollDatagramChannel}, per ring source, the way
+ * {@link UserpollSocketTestPermutation} builds the socket one (and on its loop groups): ours with ours and, where
+ * the source {@linkplain TestRingSources.Source#pairsWithNio() pairs with NIO}, ours with a NIO peer on either side.
+ */
+public final class UserpollDatagramTestPermutation {
+    static final UserpollDatagramTestPermutation INSTANCE = new UserpollDatagramTestPermutation();
+
+    private UserpollDatagramTestPermutation() {
+    }
+
+    /** Datagram tests of {@code family} on one ring source: the two peers of a unicast or multicast test. */
+    public List<BootstrapComboFactory<Bootstrap, Bootstrap>> datagram(TestRingSources.Source kind,
+                                                                      SocketProtocolFamily family) {
+        List<BootstrapComboFactory<Bootstrap, Bootstrap>> list = new ArrayList<>();
+        list.add(combo(ours(kind, family), ours(kind, family)));
+        if (kind.pairsWithNio()) {
+            list.add(combo(ours(kind, family), nio(family)));
+            list.add(combo(nio(family), ours(kind, family)));
+        }
+        return list;
+    }
+
+    /** Client-only datagram tests on one ring source: our channel against the test's own peer. */
+    public List<BootstrapFactory<Bootstrap>> datagramSocket(TestRingSources.Source kind) {
+        return Collections.singletonList(ours(kind, null));
+    }
+
+    private static BootstrapFactory<Bootstrap> ours(TestRingSources.Source kind, SocketProtocolFamily family) {
+        ChannelFactory<Channel> factory = UserpollSocketTestPermutation.named(
+                () -> new UserpollDatagramChannel(family), "UserpollDatagramChannel(" + family + ") on " + kind);
+        return () -> new Bootstrap().group(UserpollSocketTestPermutation.workerGroup(kind)).channelFactory(factory);
+    }
+
+    private static BootstrapFactory<Bootstrap> nio(SocketProtocolFamily family) {
+        ChannelFactory<Channel> factory = UserpollSocketTestPermutation.named(
+                () -> new NioDatagramChannel(family), "NioDatagramChannel(" + family + ")");
+        return () -> new Bootstrap().group(UserpollSocketTestPermutation.nioWorkerGroup()).channelFactory(factory);
+    }
+
+    private static BootstrapComboFactory<Bootstrap, Bootstrap> combo(BootstrapFactory<Bootstrap> server,
+                                                                     BootstrapFactory<Bootstrap> client) {
+        return new BootstrapComboFactory<Bootstrap, Bootstrap>() {
+            @Override
+            public Bootstrap newServerInstance() {
+                return server.newInstance();
+            }
+
+            @Override
+            public Bootstrap newClientInstance() {
+                return client.newInstance();
+            }
+        };
+    }
+}

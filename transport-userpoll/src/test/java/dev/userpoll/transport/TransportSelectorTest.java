@@ -190,6 +190,11 @@ class TransportSelectorTest {
         assertSame(nio.datagramChannelClass(), datagram.getClass());
         assertSame(nio.domainSocketChannelClass(), nio.domainSocketChannelFactory().newChannel().getClass());
 
+        if (Userpoll.isAvailable()) {
+            SelectedTransport userpoll = selector().choose(null);
+            assertSame(UserpollDatagramChannel.class, userpoll.datagramChannelClass());
+            assertSame(UserpollDatagramChannel.class, userpoll.datagramChannelFactory().newChannel().getClass());
+        }
         if (io.netty.channel.epoll.Epoll.isAvailable()) {
             SelectedTransport epoll = selector().choose("netty-epoll");
             assertSame(io.netty.channel.epoll.EpollDatagramChannel.class, epoll.datagramChannelClass());

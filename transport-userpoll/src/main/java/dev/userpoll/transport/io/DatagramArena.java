@@ -1,11 +1,11 @@
 package dev.userpoll.transport.io;
 
 import dev.userpoll.transport.internal.DatagramConstants;
+import dev.userpoll.transport.internal.Native;
 import dev.userpoll.transport.internal.DatagramNative;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.unix.Buffer;
 import io.netty.util.concurrent.FastThreadLocal;
-import io.netty.util.internal.PlatformDependent;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -65,8 +65,13 @@ final class DatagramArena {
     private SocketAddress lastSender;
 
     private DatagramArena() {
-        mem = ByteBuffer.allocateDirect(SIZE).order(ByteOrder.nativeOrder());
-        address = Buffer.memoryAddress(mem);
+        // Anonymous memory of its own, unmapped when the thread ends: no Cleaner, which JDK 25 keeps to itself.
+        long addr = Native.mmap(SIZE, Native.MAP_PROT_READ_WRITE, Native.MAP_PRIVATE_ANONYMOUS, -1, 0);
+        if (addr < 0) {
+            throw new IllegalStateException("mmap of the datagram arena (" + SIZE + " bytes): errno " + -addr);
+        }
+        address = addr;
+        mem = Native.wrapMemory(addr, SIZE).order(ByteOrder.nativeOrder());
         for (int i = 0; i < POOLED_SLOTS; i++) {
             free[freeCount++] = SLOTS - 1 - i;
         }
@@ -78,7 +83,7 @@ final class DatagramArena {
     }
 
     private void free() {
-        PlatformDependent.freeDirectBuffer(mem);
+        Native.munmap(address, SIZE);
     }
 
     /** A pooled slot for a queued operation, or -1 when all are lent out. */

@@ -42,6 +42,24 @@ public final class UserpollDatagramTestPermutation {
         return Collections.singletonList(ours(kind, null));
     }
 
+    /** Whether {@code b} makes NIO datagram channels (the peer of a mixed combination). */
+    static boolean isNio(Bootstrap b) {
+        return String.valueOf(b.config().channelFactory()).startsWith("NioDatagramChannel");
+    }
+
+    /**
+     * Netty's suite is 4.2.20 and the NIO peer is Netty 4.2.18's (the BOM's), which predates what two new tests
+     * check of NIO itself: a NIO sender skips empty datagrams, and NIO's {@code block(group, source)} throws on a
+     * wildcard-bound channel. Such a combination says so and is left out; the others run.
+     */
+    static boolean skipNioPeer(Bootstrap nio, String test) {
+        if (isNio(nio)) {
+            System.out.println("[testsuite] " + test + ": the NIO side is left out (Netty 4.2.18's NIO predates it)");
+            return true;
+        }
+        return false;
+    }
+
     private static BootstrapFactory<Bootstrap> ours(TestRingSources.Source kind, SocketProtocolFamily family) {
         ChannelFactory<Channel> factory = UserpollSocketTestPermutation.named(
                 () -> new UserpollDatagramChannel(family), "UserpollDatagramChannel(" + family + ") on " + kind);

@@ -67,7 +67,7 @@ public final class UserpollDatagramChannel extends AbstractUserpollChannel imple
 
     /** A channel on an existing UDP socket, e.g. inherited through systemd socket activation; it is taken over. */
     public UserpollDatagramChannel(int fd) {
-        this(new UserpollSocket(fd), true);
+        this(UserpollSocket.inherited(fd), true);
     }
 
     private UserpollDatagramChannel(UserpollSocket socket, boolean active) {

@@ -172,11 +172,19 @@ public final class IoUringPollRing implements RingSource {
             return;
         }
         // From here on the table drops every completion of this data word; the removal drops the arm's
-        // file reference, so it goes to the kernel at once (the caller may close the fd next).
+        // file reference. It names the arm by its data word, not by the fd, so the caller may close the fd and its
+        // number may be reused at once. Outside a drain it goes to the kernel now; inside one (a channel closed by
+        // what a completion or an event ran) it goes with the drain's closing submit, microseconds later and before
+        // the loop can sleep: a connection's close then costs no enter of its own, and the file (the peer's FIN)
+        // is released at the end of the drain.
         if (!queueSqe(pollRemoveOp, -1, data, 0, 0, UserData.REMOVAL)) {
             throw new IOException("io_uring submission queue is full and could not be submitted (fd " + fd + ')');
         }
-        Errno.check("io_uring_enter", submitPending(LoopCounters.REGISTER));
+        if (draining) {
+            armsQueuedInDrain++;
+        } else {
+            Errno.check("io_uring_enter", submitPending(LoopCounters.REGISTER));
+        }
     }
 
     @Override

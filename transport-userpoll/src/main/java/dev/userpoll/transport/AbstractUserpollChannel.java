@@ -66,13 +66,12 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
         }
     }
 
-    /** An accepted connection; {@code local}: its local address when the listener knows it, else null (asked). */
-    AbstractUserpollChannel(Channel parent, Socket socket, SocketAddress remote, SocketAddress local) {
+    AbstractUserpollChannel(Channel parent, Socket socket, SocketAddress remote) {
         super(parent);
         this.socket = socket;
         this.active = true;
         this.remote = remote;
-        this.local = local != null ? local : readLocalAddress();
+        this.local = readLocalAddress();
     }
 
     /**

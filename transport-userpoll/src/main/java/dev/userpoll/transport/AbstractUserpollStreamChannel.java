@@ -60,8 +60,8 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
         io = Submitter.direct().open(this, socket, null);
     }
 
-    AbstractUserpollStreamChannel(Channel parent, Socket socket, SocketAddress remote, SocketAddress local) {
-        super(parent, socket, remote, local);
+    AbstractUserpollStreamChannel(Channel parent, Socket socket, SocketAddress remote) {
+        super(parent, socket, remote);
         io = Submitter.direct().open(this, socket, null);
     }
 
@@ -137,11 +137,9 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
 
     /** One gathering write of the flushed buffers, at most {@code maxBytesPerGatheringWrite} after the first. */
     private int writeBuffers(ChannelOutboundBuffer in, boolean mayQueue) throws Exception {
-        // A small write needs no bound, and leaves the bound (and the getsockopt that first reads it) alone.
-        long maxBytes = in.totalPendingWriteBytes() <= UserpollStreamChannelConfig.UNBOUNDED_WRITE_BYTES ? -1
-                : config().getMaxBytesPerGatheringWrite();
+        long maxBytes = config().getMaxBytesPerGatheringWrite();
         IovArray iov = loopHandler().cleanIovArray();
-        iov.maxBytes(maxBytes < 0 ? Long.MAX_VALUE : maxBytes);
+        iov.maxBytes(maxBytes);
         in.forEachFlushedMessage(iov);
         if (iov.count() == 0) {
             in.removeBytes(0); // only empty buffers were flushed
@@ -156,17 +154,12 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
         return written(in, written, attempted, maxBytes);
     }
 
-    /**
-     * A gathering write's result, whichever way it reached the kernel: the write accounting. {@code maxBytes}: the
-     * bound it was made under, or -1 when it was small enough to need none (the bound then does not adapt).
-     */
+    /** A gathering write's result, whichever way it reached the kernel: the write accounting. */
     private int written(ChannelOutboundBuffer in, long written, long attempted, long maxBytes) {
         if (written <= 0) {
             return WRITE_STATUS_SNDBUF_FULL;
         }
-        if (maxBytes >= 0) {
-            config().adaptMaxBytesPerGatheringWrite(attempted, written, maxBytes);
-        }
+        config().adaptMaxBytesPerGatheringWrite(attempted, written, maxBytes);
         in.removeBytes(written);
         return 1;
     }
@@ -220,8 +213,7 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
     private void removeWritten(ChannelOutboundBuffer in, long written, long attempted) {
         removingWritten = true;
         try {
-            written(in, written, attempted, attempted <= UserpollStreamChannelConfig.UNBOUNDED_WRITE_BYTES ? -1
-                    : config().getMaxBytesPerGatheringWrite());
+            written(in, written, attempted, config().getMaxBytesPerGatheringWrite());
         } finally {
             removingWritten = false;
         }

@@ -3,17 +3,18 @@ package dev.userpoll.transport;
 import dev.userpoll.transport.io.DatagramCompletion;
 import dev.userpoll.transport.io.DatagramIo;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.UncheckedBooleanSupplier;
 import io.netty.util.internal.RecyclableArrayList;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
 /**
- * The read side of the datagram channels ({@link AbstractUserpollDatagramChannel}) on edge-triggered readiness, and the one entry point for the
+ * The read side of a {@link UserpollDatagramChannel} on edge-triggered readiness, and the one entry point for the
  * results of its queued operations. A read session receives until {@code EAGAIN}, the allocator's
  * {@code maxMessagesPerRead}, or a receive that joins the batch and whose completion carries the session on. One
  * receive takes one datagram into a buffer, or, with {@code MAX_DATAGRAM_PAYLOAD_SIZE}, several into one buffer
@@ -21,9 +22,9 @@ import java.net.SocketAddress;
  * one receive is described before any is fired: a handler may send, which reuses the loop's message headers.
  */
 final class DatagramReads extends AbstractUserpollChannel.AbstractUserpollUnsafe implements DatagramCompletion {
-    private final AbstractUserpollDatagramChannel ch;
+    private final UserpollDatagramChannel ch;
 
-    DatagramReads(AbstractUserpollDatagramChannel ch) {
+    DatagramReads(UserpollDatagramChannel ch) {
         ch.super();
         this.ch = ch;
     }
@@ -35,7 +36,7 @@ final class DatagramReads extends AbstractUserpollChannel.AbstractUserpollUnsafe
 
     @Override
     void readReady() {
-        ChannelConfig config = ch.config();
+        UserpollDatagramChannelConfig config = ch.config();
         if (!ch.isOpen() || ch.io().isRecvQueued()) {
             return; // closed, or a session is under way and its queued receive carries it on
         }
@@ -44,14 +45,14 @@ final class DatagramReads extends AbstractUserpollChannel.AbstractUserpollUnsafe
     }
 
     /** Receives until the session ends here, or a receive joins the batch and its completion carries it on. */
-    private void readOn(ChannelConfig config) {
+    private void readOn(UserpollDatagramChannelConfig config) {
         UserpollRecvByteAllocatorHandle allocHandle = recvBufAllocHandle();
         ByteBuf buf = null;
         try {
             do {
                 buf = allocHandle.allocate(config.getAllocator());
                 int writable = buf.writableBytes();
-                int datagramSize = ch.maxDatagramPayloadSize();
+                int datagramSize = config.getMaxDatagramPayloadSize();
                 int count = datagramSize == 0 ? 1 : Math.min(writable / datagramSize, DatagramIo.MAX_BATCH);
                 int segment = datagramSize;
                 if (count <= 1) {
@@ -59,7 +60,7 @@ final class DatagramReads extends AbstractUserpollChannel.AbstractUserpollUnsafe
                     segment = writable;
                 }
                 allocHandle.attemptedBytesRead(segment * count);
-                boolean control = ch.wantsControlMessages();
+                boolean control = config.isUdpGro() || config.isIpRecvOrigDestAddr();
                 int res = ch.io().recv(buf, segment, count, control);
                 if (res == DatagramIo.QUEUED) {
                     return;
@@ -79,7 +80,7 @@ final class DatagramReads extends AbstractUserpollChannel.AbstractUserpollUnsafe
      * One receive's result, whichever way it reached the kernel: {@code count} datagrams in {@code buf}, in segments
      * of {@code segment} bytes. Returns whether the session reads on; when it does not, the session has ended.
      */
-    private boolean received(ByteBuf buf, int count, int segment, ChannelConfig config) {
+    private boolean received(ByteBuf buf, int count, int segment, UserpollDatagramChannelConfig config) {
         UserpollRecvByteAllocatorHandle allocHandle = recvBufAllocHandle();
         if (count == 0) {
             buf.release();
@@ -90,13 +91,13 @@ final class DatagramReads extends AbstractUserpollChannel.AbstractUserpollUnsafe
         }
         DatagramIo io = ch.io();
         ChannelPipeline pipeline = ch.pipeline();
-        SocketAddress local = ch.localAddress();
-        boolean origDst = ch.recipientIsOriginalDestination();
+        InetSocketAddress local = ch.localAddress();
+        boolean origDst = config.isIpRecvOrigDestAddr();
         int total = 0;
         if (count == 1 && io.groSegmentSize(0) == 0) {
             int length = io.length(0);
             buf.writerIndex(buf.writerIndex() + length);
-            Object packet = ch.newPacket(buf, recipient(io, 0, local, origDst), io.sender(0));
+            DatagramPacket packet = new DatagramPacket(buf, recipient(io, 0, local, origDst), sender(io, 0));
             allocHandle.lastBytesRead(Math.max(1, length)); // an empty datagram is a message, not the end of data
             allocHandle.incMessagesRead(1);
             readPending = false;
@@ -110,7 +111,7 @@ final class DatagramReads extends AbstractUserpollChannel.AbstractUserpollUnsafe
                     total += length;
                     ByteBuf content = buf.retainedSlice(base + i * segment, length);
                     addPackets(packets, content, io.groSegmentSize(i), recipient(io, i, local, origDst),
-                            io.sender(i));
+                            sender(io, i));
                 }
             } catch (Throwable t) {
                 for (int i = 0; i < packets.size(); i++) {
@@ -141,15 +142,15 @@ final class DatagramReads extends AbstractUserpollChannel.AbstractUserpollUnsafe
     }
 
     /** A datagram, or the datagrams a UDP_GRO read coalesced (each {@code segmentSize} bytes, the last maybe less). */
-    private void addPackets(RecyclableArrayList out, ByteBuf content, int segmentSize, SocketAddress recipient,
-                            SocketAddress sender) {
+    private static void addPackets(RecyclableArrayList out, ByteBuf content, int segmentSize,
+                                   InetSocketAddress recipient, InetSocketAddress sender) {
         if (segmentSize <= 0 || content.readableBytes() <= segmentSize) {
-            out.add(ch.newPacket(content, recipient, sender));
+            out.add(new DatagramPacket(content, recipient, sender));
             return;
         }
         try {
             while (content.isReadable()) {
-                out.add(ch.newPacket(content.readRetainedSlice(Math.min(content.readableBytes(), segmentSize)),
+                out.add(new DatagramPacket(content.readRetainedSlice(Math.min(content.readableBytes(), segmentSize)),
                         recipient, sender));
             }
         } finally {
@@ -157,9 +158,9 @@ final class DatagramReads extends AbstractUserpollChannel.AbstractUserpollUnsafe
         }
     }
 
-    private static SocketAddress recipient(DatagramIo io, int i, SocketAddress local, boolean origDst) {
+    private static InetSocketAddress recipient(DatagramIo io, int i, InetSocketAddress local, boolean origDst) {
         if (origDst) {
-            SocketAddress dst = io.originalDestination(i);
+            InetSocketAddress dst = io.originalDestination(i);
             if (dst != null) {
                 return dst;
             }
@@ -167,14 +168,19 @@ final class DatagramReads extends AbstractUserpollChannel.AbstractUserpollUnsafe
         return local;
     }
 
+    private static InetSocketAddress sender(DatagramIo io, int i) {
+        SocketAddress sender = io.sender(i);
+        return sender instanceof InetSocketAddress ? (InetSocketAddress) sender : null;
+    }
+
     /** One channelReadComplete per session; a session stopped by the allocator's limit goes on next pass. */
-    private void endReadSession(ChannelConfig config) {
+    private void endReadSession(UserpollDatagramChannelConfig config) {
         recvBufAllocHandle().readComplete();
         ch.pipeline().fireChannelReadComplete();
         retryIfStillReadable(config);
     }
 
-    private void retryIfStillReadable(ChannelConfig config) {
+    private void retryIfStillReadable(UserpollDatagramChannelConfig config) {
         if (ch.isOpen() && !shouldStopReading(config) && !ch.io().isRecvQueued()) {
             ch.edge.readStoppedEarly();
         }
@@ -184,7 +190,7 @@ final class DatagramReads extends AbstractUserpollChannel.AbstractUserpollUnsafe
      * A receive failed: the session ends with the error. A datagram socket stays usable (an ICMP error is reported
      * once, by the receive that follows it), so a socket that is still readable reads on next pass.
      */
-    private void readFailed(ByteBuf buf, Throwable cause, ChannelConfig config) {
+    private void readFailed(ByteBuf buf, Throwable cause, UserpollDatagramChannelConfig config) {
         if (buf != null) {
             buf.release();
         }
@@ -198,7 +204,7 @@ final class DatagramReads extends AbstractUserpollChannel.AbstractUserpollUnsafe
 
     @Override
     public void recvCompleted(ByteBuf buf, int count, IOException cause) {
-        ChannelConfig config = ch.config();
+        UserpollDatagramChannelConfig config = ch.config();
         if (!ch.isOpen()) {
             buf.release();
             return;

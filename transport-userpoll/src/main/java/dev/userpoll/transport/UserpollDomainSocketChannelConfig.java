@@ -32,6 +32,7 @@ public final class UserpollDomainSocketChannelConfig extends UserpollStreamChann
 
     UserpollDomainSocketChannelConfig(Channel channel, Socket socket, Runnable autoReadCleared) {
         super(channel, socket, autoReadCleared);
+        updateMaxBytesPerGatheringWrite();
     }
 
     @Override

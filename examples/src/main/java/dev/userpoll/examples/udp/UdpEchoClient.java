@@ -9,6 +9,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -25,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * {@code --window} of them unanswered, checks every byte of every echo, and prints one summary line: datagrams
  * sent, received, lost, mismatched and duplicated, the time taken and the rate. UDP may drop datagrams: when no
  * echo comes for {@value #STALL_MILLIS} ms the outstanding ones are given up (a late echo still counts as
- * received) and sending goes on. Exit status 1 on any mismatch or a loss above {@code --max-loss} percent.
+ * received) and sending goes on. Datagrams over 2048 bytes need the server's {@code --max-datagram}. Exit status 1 on any mismatch or a loss above {@code --max-loss} percent.
  */
 public final class UdpEchoClient {
     public static final String OPTIONS = "[--host H (127.0.0.1)] [--port P (9090)] [--datagrams N (200000)] "
@@ -61,6 +62,7 @@ public final class UdpEchoClient {
                     .channelFactory(transport.datagramChannelFactory())
                     .option(ChannelOption.SO_RCVBUF, 4 << 20)
                     .option(ChannelOption.SO_SNDBUF, 4 << 20)
+                    .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(size))
                     .handler(exchange)
                     .bind(new InetSocketAddress(server.getAddress(), 0)).sync().channel();
             channel.eventLoop().execute(exchange::start);

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -25,7 +26,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class UdpEchoServer {
     public static final String OPTIONS = "[--port P (9090; 0 = any free)] [--host ADDR (127.0.0.1)] "
-            + "[--transport LIST] [--rcvbuf BYTES (4194304)]";
+            + "[--transport LIST] [--rcvbuf BYTES (4194304)] [--max-datagram BYTES (2048)]";
     /** The name of the server's event-loop thread. */
     public static final String LOOP_THREAD = "udp-echo-loop";
 
@@ -37,6 +38,9 @@ public final class UdpEchoServer {
         String host = options.string("host", "127.0.0.1");
         String transportList = options.string("transport", null);
         int rcvbuf = options.integer("rcvbuf", 4 << 20, 4096, Integer.MAX_VALUE);
+        // Netty's datagram channels read into buffers of a fixed size (2048 bytes by default); a longer
+        // datagram would be cut to it.
+        int maxDatagram = options.integer("max-datagram", 2048, 64, 65_535);
         options.checkAllRead();
 
         SelectedTransport transport = TransportSelector.select(transportList);
@@ -53,6 +57,7 @@ public final class UdpEchoServer {
                     .channelFactory(transport.datagramChannelFactory())
                     .option(ChannelOption.SO_RCVBUF, rcvbuf)
                     .option(ChannelOption.SO_SNDBUF, rcvbuf)
+                    .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(maxDatagram))
                     .handler(echo)
                     .bind(host, port).sync().channel();
         } catch (Exception e) {

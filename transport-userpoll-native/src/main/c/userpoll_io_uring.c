@@ -169,6 +169,7 @@ CONSTANT(ioringPollAddMulti, IORING_POLL_ADD_MULTI)
 CONSTANT(ioringOpNop, IORING_OP_NOP)
 CONSTANT(ioringOpPollAdd, IORING_OP_POLL_ADD)
 CONSTANT(ioringOpPollRemove, IORING_OP_POLL_REMOVE)
+CONSTANT(ioringOpAsyncCancel, IORING_OP_ASYNC_CANCEL)
 CONSTANT(ioringOpRecv, IORING_OP_RECV)
 CONSTANT(ioringOpSendmsg, IORING_OP_SENDMSG)
 CONSTANT(sizeofIoUringSqe, sizeof(struct io_uring_sqe))
@@ -203,6 +204,7 @@ static const JNINativeMethod method_table[] = {
     { "ioringOpNop", "()I", (void*) userpoll_ioringOpNop },
     { "ioringOpPollAdd", "()I", (void*) userpoll_ioringOpPollAdd },
     { "ioringOpPollRemove", "()I", (void*) userpoll_ioringOpPollRemove },
+    { "ioringOpAsyncCancel", "()I", (void*) userpoll_ioringOpAsyncCancel },
     { "ioringOpRecv", "()I", (void*) userpoll_ioringOpRecv },
     { "ioringOpSendmsg", "()I", (void*) userpoll_ioringOpSendmsg },
     { "sizeofIoUringSqe", "()I", (void*) userpoll_sizeofIoUringSqe },

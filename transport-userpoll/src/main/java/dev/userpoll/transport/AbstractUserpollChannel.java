@@ -66,12 +66,13 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
         }
     }
 
-    AbstractUserpollChannel(Channel parent, Socket socket, SocketAddress remote) {
+    /** An accepted connection; {@code local}: its local address when the listener knows it, else null (asked). */
+    AbstractUserpollChannel(Channel parent, Socket socket, SocketAddress remote, SocketAddress local) {
         super(parent);
         this.socket = socket;
         this.active = true;
         this.remote = remote;
-        this.local = readLocalAddress();
+        this.local = local != null ? local : readLocalAddress();
     }
 
     /**

@@ -60,8 +60,8 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
         io = Submitter.direct().open(this, socket, null);
     }
 
-    AbstractUserpollStreamChannel(Channel parent, Socket socket, SocketAddress remote) {
-        super(parent, socket, remote);
+    AbstractUserpollStreamChannel(Channel parent, Socket socket, SocketAddress remote, SocketAddress local) {
+        super(parent, socket, remote, local);
         io = Submitter.direct().open(this, socket, null);
     }
 
@@ -137,9 +137,11 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
 
     /** One gathering write of the flushed buffers, at most {@code maxBytesPerGatheringWrite} after the first. */
     private int writeBuffers(ChannelOutboundBuffer in, boolean mayQueue) throws Exception {
-        long maxBytes = config().getMaxBytesPerGatheringWrite();
+        // A small write needs no bound, and leaves the bound (and the getsockopt that first reads it) alone.
+        long maxBytes = in.totalPendingWriteBytes() <= UserpollStreamChannelConfig.UNBOUNDED_WRITE_BYTES ? -1
+                : config().getMaxBytesPerGatheringWrite();
         IovArray iov = loopHandler().cleanIovArray();
-        iov.maxBytes(maxBytes);
+        iov.maxBytes(maxBytes < 0 ? Long.MAX_VALUE : maxBytes);
         in.forEachFlushedMessage(iov);
         if (iov.count() == 0) {
             in.removeBytes(0); // only empty buffers were flushed
@@ -154,12 +156,17 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
         return written(in, written, attempted, maxBytes);
     }
 
-    /** A gathering write's result, whichever way it reached the kernel: the write accounting. */
+    /**
+     * A gathering write's result, whichever way it reached the kernel: the write accounting. {@code maxBytes}: the
+     * bound it was made under, or -1 when it was small enough to need none (the bound then does not adapt).
+     */
     private int written(ChannelOutboundBuffer in, long written, long attempted, long maxBytes) {
         if (written <= 0) {
             return WRITE_STATUS_SNDBUF_FULL;
         }
-        config().adaptMaxBytesPerGatheringWrite(attempted, written, maxBytes);
+        if (maxBytes >= 0) {
+            config().adaptMaxBytesPerGatheringWrite(attempted, written, maxBytes);
+        }
         in.removeBytes(written);
         return 1;
     }
@@ -213,7 +220,8 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
     private void removeWritten(ChannelOutboundBuffer in, long written, long attempted) {
         removingWritten = true;
         try {
-            written(in, written, attempted, config().getMaxBytesPerGatheringWrite());
+            written(in, written, attempted, attempted <= UserpollStreamChannelConfig.UNBOUNDED_WRITE_BYTES ? -1
+                    : config().getMaxBytesPerGatheringWrite());
         } finally {
             removingWritten = false;
         }

@@ -3,18 +3,17 @@ package dev.userpoll.transport;
 import dev.userpoll.transport.io.DatagramCompletion;
 import dev.userpoll.transport.io.DatagramIo;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.UncheckedBooleanSupplier;
 import io.netty.util.internal.RecyclableArrayList;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
 /**
- * The read side of a {@link UserpollDatagramChannel} on edge-triggered readiness, and the one entry point for the
+ * The read side of the datagram channels ({@link AbstractUserpollDatagramChannel}) on edge-triggered readiness, and the one entry point for the
  * results of its queued operations. A read session receives until {@code EAGAIN}, the allocator's
  * {@code maxMessagesPerRead}, or a receive that joins the batch and whose completion carries the session on. One
  * receive takes one datagram into a buffer, or, with {@code MAX_DATAGRAM_PAYLOAD_SIZE}, several into one buffer
@@ -22,9 +21,9 @@ import java.net.SocketAddress;
  * one receive is described before any is fired: a handler may send, which reuses the loop's message headers.
  */
 final class DatagramReads extends AbstractUserpollChannel.AbstractUserpollUnsafe implements DatagramCompletion {
-    private final UserpollDatagramChannel ch;
+    private final AbstractUserpollDatagramChannel ch;
 
-    DatagramReads(UserpollDatagramChannel ch) {
+    DatagramReads(AbstractUserpollDatagramChannel ch) {
         ch.super();
         this.ch = ch;
     }
@@ -36,7 +35,7 @@ final class DatagramReads extends AbstractUserpollChannel.AbstractUserpollUnsafe
 
     @Override
     void readReady() {
-        UserpollDatagramChannelConfig config = ch.config();
+        ChannelConfig config = ch.config();
         if (!ch.isOpen() || ch.io().isRecvQueued()) {
             return; // closed, or a session is under way and its queued receive carries it on
         }
@@ -45,14 +44,14 @@ final class DatagramReads extends AbstractUserpollChannel.AbstractUserpollUnsafe
     }
 
     /** Receives until the session ends here, or a receive joins the batch and its completion carries it on. */
-    private void readOn(UserpollDatagramChannelConfig config) {
+    private void readOn(ChannelConfig config) {
         UserpollRecvByteAllocatorHandle allocHandle = recvBufAllocHandle();
         ByteBuf buf = null;
         try {
             do {
                 buf = allocHandle.allocate(config.getAllocator());
                 int writable = buf.writableBytes();
-                int datagramSize = config.getMaxDatagramPayloadSize();
+                int datagramSize = ch.maxDatagramPayloadSize();
                 int count = datagramSize == 0 ? 1 : Math.min(writable / datagramSize, DatagramIo.MAX_BATCH);
                 int segment = datagramSize;
                 if (count <= 1) {
@@ -60,7 +59,7 @@ final class DatagramReads extends AbstractUserpollChannel.AbstractUserpollUnsafe
                     segment = writable;
                 }
                 allocHandle.attemptedBytesRead(segment * count);
-                boolean control = config.isUdpGro() || config.isIpRecvOrigDestAddr();
+                boolean control = ch.wantsControlMessages();
                 int res = ch.io().recv(buf, segment, count, control);
                 if (res == DatagramIo.QUEUED) {
                     return;
@@ -80,7 +79,7 @@ final class DatagramReads extends AbstractUserpollChannel.AbstractUserpollUnsafe
      * One receive's result, whichever way it reached the kernel: {@code count} datagrams in {@code buf}, in segments
      * of {@code segment} bytes. Returns whether the session reads on; when it does not, the session has ended.
      */
-    private boolean received(ByteBuf buf, int count, int segment, UserpollDatagramChannelConfig config) {
+    private boolean received(ByteBuf buf, int count, int segment, ChannelConfig config) {
         UserpollRecvByteAllocatorHandle allocHandle = recvBufAllocHandle();
         if (count == 0) {
             buf.release();
@@ -91,13 +90,13 @@ final class DatagramReads extends AbstractUserpollChannel.AbstractUserpollUnsafe
         }
         DatagramIo io = ch.io();
         ChannelPipeline pipeline = ch.pipeline();
-        InetSocketAddress local = ch.localAddress();
-        boolean origDst = config.isIpRecvOrigDestAddr();
+        SocketAddress local = ch.localAddress();
+        boolean origDst = ch.recipientIsOriginalDestination();
         int total = 0;
         if (count == 1 && io.groSegmentSize(0) == 0) {
             int length = io.length(0);
             buf.writerIndex(buf.writerIndex() + length);
-            DatagramPacket packet = new DatagramPacket(buf, recipient(io, 0, local, origDst), sender(io, 0));
+            Object packet = ch.newPacket(buf, recipient(io, 0, local, origDst), io.sender(0));
             allocHandle.lastBytesRead(Math.max(1, length)); // an empty datagram is a message, not the end of data
             allocHandle.incMessagesRead(1);
             readPending = false;
@@ -111,7 +110,7 @@ final class DatagramReads extends AbstractUserpollChannel.AbstractUserpollUnsafe
                     total += length;
                     ByteBuf content = buf.retainedSlice(base + i * segment, length);
                     addPackets(packets, content, io.groSegmentSize(i), recipient(io, i, local, origDst),
-                            sender(io, i));
+                            io.sender(i));
                 }
             } catch (Throwable t) {
                 for (int i = 0; i < packets.size(); i++) {
@@ -142,15 +141,15 @@ final class DatagramReads extends AbstractUserpollChannel.AbstractUserpollUnsafe
     }
 
     /** A datagram, or the datagrams a UDP_GRO read coalesced (each {@code segmentSize} bytes, the last maybe less). */
-    private static void addPackets(RecyclableArrayList out, ByteBuf content, int segmentSize,
-                                   InetSocketAddress recipient, InetSocketAddress sender) {
+    private void addPackets(RecyclableArrayList out, ByteBuf content, int segmentSize, SocketAddress recipient,
+                            SocketAddress sender) {
         if (segmentSize <= 0 || content.readableBytes() <= segmentSize) {
-            out.add(new DatagramPacket(content, recipient, sender));
+            out.add(ch.newPacket(content, recipient, sender));
             return;
         }
         try {
             while (content.isReadable()) {
-                out.add(new DatagramPacket(content.readRetainedSlice(Math.min(content.readableBytes(), segmentSize)),
+                out.add(ch.newPacket(content.readRetainedSlice(Math.min(content.readableBytes(), segmentSize)),
                         recipient, sender));
             }
         } finally {
@@ -158,9 +157,9 @@ final class DatagramReads extends AbstractUserpollChannel.AbstractUserpollUnsafe
         }
     }
 
-    private static InetSocketAddress recipient(DatagramIo io, int i, InetSocketAddress local, boolean origDst) {
+    private static SocketAddress recipient(DatagramIo io, int i, SocketAddress local, boolean origDst) {
         if (origDst) {
-            InetSocketAddress dst = io.originalDestination(i);
+            SocketAddress dst = io.originalDestination(i);
             if (dst != null) {
                 return dst;
             }
@@ -168,19 +167,14 @@ final class DatagramReads extends AbstractUserpollChannel.AbstractUserpollUnsafe
         return local;
     }
 
-    private static InetSocketAddress sender(DatagramIo io, int i) {
-        SocketAddress sender = io.sender(i);
-        return sender instanceof InetSocketAddress ? (InetSocketAddress) sender : null;
-    }
-
     /** One channelReadComplete per session; a session stopped by the allocator's limit goes on next pass. */
-    private void endReadSession(UserpollDatagramChannelConfig config) {
+    private void endReadSession(ChannelConfig config) {
         recvBufAllocHandle().readComplete();
         ch.pipeline().fireChannelReadComplete();
         retryIfStillReadable(config);
     }
 
-    private void retryIfStillReadable(UserpollDatagramChannelConfig config) {
+    private void retryIfStillReadable(ChannelConfig config) {
         if (ch.isOpen() && !shouldStopReading(config) && !ch.io().isRecvQueued()) {
             ch.edge.readStoppedEarly();
         }
@@ -190,7 +184,7 @@ final class DatagramReads extends AbstractUserpollChannel.AbstractUserpollUnsafe
      * A receive failed: the session ends with the error. A datagram socket stays usable (an ICMP error is reported
      * once, by the receive that follows it), so a socket that is still readable reads on next pass.
      */
-    private void readFailed(ByteBuf buf, Throwable cause, UserpollDatagramChannelConfig config) {
+    private void readFailed(ByteBuf buf, Throwable cause, ChannelConfig config) {
         if (buf != null) {
             buf.release();
         }
@@ -204,7 +198,7 @@ final class DatagramReads extends AbstractUserpollChannel.AbstractUserpollUnsafe
 
     @Override
     public void recvCompleted(ByteBuf buf, int count, IOException cause) {
-        UserpollDatagramChannelConfig config = ch.config();
+        ChannelConfig config = ch.config();
         if (!ch.isOpen()) {
             buf.release();
             return;

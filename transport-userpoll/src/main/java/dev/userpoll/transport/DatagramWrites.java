@@ -10,13 +10,13 @@ import java.io.IOException;
 import java.net.SocketAddress;
 
 /**
- * The write side of a {@link UserpollDatagramChannel}: a flush sends up to {@code maxMessagesPerWrite} datagrams,
+ * The write side of the datagram channels ({@link AbstractUserpollDatagramChannel}): a flush sends up to {@code maxMessagesPerWrite} datagrams,
  * several flushed ones at once with one {@code sendmmsg}, a single one with {@code sendmsg} or, when the loop
  * submits it before any other code runs, as a {@code SENDMSG} in the loop's batch. A datagram the kernel refuses
  * fails alone (a datagram channel may write to many peers, as in Netty); {@code EAGAIN} waits for the OUT edge.
  */
 final class DatagramWrites implements ChannelOutboundBuffer.MessageProcessor {
-    private final UserpollDatagramChannel ch;
+    private final AbstractUserpollDatagramChannel ch;
     /** The outbound buffer a queued send points into, until its completion or withdrawal. */
     private ChannelOutboundBuffer queuedFrom;
     // One sendmmsg being prepared by processMessage.
@@ -24,7 +24,7 @@ final class DatagramWrites implements ChannelOutboundBuffer.MessageProcessor {
     private int limit;
     private RuntimeException prepareFailure;
 
-    DatagramWrites(UserpollDatagramChannel ch) {
+    DatagramWrites(AbstractUserpollDatagramChannel ch) {
         this.ch = ch;
     }
 

@@ -34,14 +34,25 @@ final class TcpSocketOptions {
 
     private final Socket socket;
     private final Set<ChannelOption<?>> offered;
+    /**
+     * TCP_NODELAY as this instance last set it: 0 unknown, 1 off, 2 on. A set to the same value is not repeated (a
+     * default set at construction and the same child option from the bootstrap would cost two calls per connection).
+     * Guarded by this object's lock, so that two threads setting it at once leave it matching the kernel's.
+     */
+    private byte tcpNoDelaySet;
 
     /**
      * @param socket the fd the options act on
      * @param offered the options {@link #get} and {@link #set} answer for; each must be one they know
      */
     TcpSocketOptions(Socket socket, ChannelOption<?>... offered) {
+        this(socket, Set.of(offered));
+    }
+
+    /** As above, with a set made once by the configuration class (not once per channel). */
+    TcpSocketOptions(Socket socket, Set<ChannelOption<?>> offered) {
         this.socket = checkNotNull(socket, "socket");
-        this.offered = Set.of(offered);
+        this.offered = offered;
     }
 
     /** The options this instance answers for, for the configuration's {@code getOptions()}. */
@@ -293,9 +304,14 @@ final class TcpSocketOptions {
         }
     }
 
-    void setTcpNoDelay(boolean tcpNoDelay) {
+    synchronized void setTcpNoDelay(boolean tcpNoDelay) {
+        byte state = (byte) (tcpNoDelay ? 2 : 1);
+        if (tcpNoDelaySet == state) {
+            return;
+        }
         try {
             socket.setTcpNoDelay(tcpNoDelay);
+            tcpNoDelaySet = state;
         } catch (IOException e) {
             throw new ChannelException(e);
         }

@@ -344,7 +344,8 @@ public final class TransportSelector {
     /** This transport's channels; a kind it does not offer yet is {@code null}. */
     private static final ChannelClasses USERPOLL_CHANNELS = new ChannelClasses(
             UserpollServerSocketChannel.class, UserpollSocketChannel.class, UserpollDatagramChannel.class,
-            UserpollServerDomainSocketChannel.class, UserpollDomainSocketChannel.class, null);
+            UserpollServerDomainSocketChannel.class, UserpollDomainSocketChannel.class,
+            UserpollDomainDatagramChannel.class);
 
     /** NIO's channels: no Unix-domain datagram channel. */
     private static final ChannelClasses NIO_CHANNELS = new ChannelClasses(

@@ -1,20 +1,14 @@
 package dev.userpoll.transport;
 
-import dev.userpoll.transport.io.DatagramCompletion;
-import dev.userpoll.transport.io.DatagramIo;
 import dev.userpoll.transport.io.Multicast;
-import dev.userpoll.transport.io.Submitter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.AddressedEnvelope;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelMetadata;
-import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.DefaultAddressedEnvelope;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketProtocolFamily;
-import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.SegmentedDatagramPacket;
 import io.netty.util.internal.ObjectUtil;
 import io.netty.util.internal.StringUtil;
@@ -24,7 +18,6 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
-import java.net.PortUnreachableException;
 import java.net.SocketAddress;
 import java.nio.channels.UnresolvedAddressException;
 
@@ -40,20 +33,14 @@ import java.nio.channels.UnresolvedAddressException;
  *         .handler(handler).bind(0);                                   //   UserpollDatagramChannel(INET6))
  * }</pre>
  */
-public final class UserpollDatagramChannel extends AbstractUserpollChannel implements DatagramChannel {
-    private static final ChannelMetadata METADATA = new ChannelMetadata(true, 16);
+public final class UserpollDatagramChannel extends AbstractUserpollDatagramChannel implements DatagramChannel {
     private static final String EXPECTED_TYPES = " (expected: " + StringUtil.simpleClassName(DatagramPacket.class)
             + ", " + StringUtil.simpleClassName(AddressedEnvelope.class) + '<'
             + StringUtil.simpleClassName(ByteBuf.class) + ", " + StringUtil.simpleClassName(InetSocketAddress.class)
             + ">, " + StringUtil.simpleClassName(ByteBuf.class) + ')';
-    private static final UserpollIoOps ARM_DATAGRAM = UserpollIoOps.arm(
-            dev.userpoll.transport.internal.Native.EPOLLIN | dev.userpoll.transport.internal.Native.EPOLLOUT);
 
     private final UserpollSocket datagramSocket;
     private final UserpollDatagramChannelConfig config;
-    private final DatagramWrites writes;
-    private DatagramIo io;
-    private volatile boolean connected;
 
     /** A UDP socket of the JVM's preferred family (IPv6, dual stack, where the host has it). */
     public UserpollDatagramChannel() {
@@ -71,20 +58,15 @@ public final class UserpollDatagramChannel extends AbstractUserpollChannel imple
     }
 
     private UserpollDatagramChannel(UserpollSocket socket, boolean active) {
-        super(null, socket, active);
+        super(socket, socket.isIpv6(), active);
         this.datagramSocket = socket;
         config = new UserpollDatagramChannelConfig(this, socket);
-        writes = new DatagramWrites(this);
-        io = Submitter.direct().openDatagram(socket, socket.isIpv6(), null);
         try {
             // As NIO: a socket receives the multicast groups it joined, not every group its host joined.
             socket.setIntOpt(dev.userpoll.transport.internal.Native.IPPROTO_IP,
                     dev.userpoll.transport.internal.DatagramConstants.IP_MULTICAST_ALL, 0);
         } catch (IOException ignore) {
             // an IPv6-only socket: IPv4 groups do not apply
-        }
-        if (active) {
-            connected = remoteAddress0() != null;
         }
     }
 
@@ -96,33 +78,33 @@ public final class UserpollDatagramChannel extends AbstractUserpollChannel imple
     }
 
     @Override
-    public ChannelMetadata metadata() {
-        return METADATA;
-    }
-
-    @Override
     public UserpollDatagramChannelConfig config() {
         return config;
     }
 
     @Override
-    public boolean isActive() {
-        return socket.isOpen() && (config.getActiveOnOpen() && isRegistered() || active);
+    boolean activeOnOpen() {
+        return config.getActiveOnOpen();
     }
 
     @Override
-    boolean armOnRegister() {
-        return true; // reads may come once bound and writes may hit EAGAIN at any time: the edges must flow
+    int maxDatagramPayloadSize() {
+        return config.getMaxDatagramPayloadSize();
     }
 
     @Override
-    UserpollIoOps armOps() {
-        return ARM_DATAGRAM;
+    boolean wantsControlMessages() {
+        return config.isUdpGro() || config.isIpRecvOrigDestAddr();
     }
 
     @Override
-    public boolean isConnected() {
-        return connected;
+    boolean recipientIsOriginalDestination() {
+        return config.isIpRecvOrigDestAddr();
+    }
+
+    @Override
+    Object newPacket(ByteBuf content, SocketAddress recipient, SocketAddress sender) {
+        return new DatagramPacket(content, (InetSocketAddress) recipient, (InetSocketAddress) sender);
     }
 
     @Override
@@ -135,37 +117,9 @@ public final class UserpollDatagramChannel extends AbstractUserpollChannel imple
         return (InetSocketAddress) super.remoteAddress();
     }
 
-    /** The channel's datagram I/O; the loop's once registered. */
-    DatagramIo io() {
-        return io;
-    }
-
-    DatagramWrites writes() {
-        return writes;
-    }
-
     /** Whether the socket is IPv6 (dual stack unless {@code IPV6_V6ONLY}). */
     boolean isIpv6() {
         return datagramSocket.isIpv6();
-    }
-
-    @Override
-    void registered(UserpollIoHandler handler) {
-        io = handler.submitter().openDatagram(socket, datagramSocket.isIpv6(), (DatagramCompletion) unsafe());
-    }
-
-    @Override
-    void withdrawIo(boolean closing) {
-        io.withdraw();
-        writes.withdrawn();
-        if (!closing) {
-            io = Submitter.direct().openDatagram(socket, datagramSocket.isIpv6(), null);
-        }
-    }
-
-    @Override
-    protected AbstractUserpollUnsafe newUnsafe() {
-        return new DatagramReads(this);
     }
 
     @Override
@@ -179,32 +133,6 @@ public final class UserpollDatagramChannel extends AbstractUserpollChannel imple
             }
         }
         super.doBind(localAddress);
-        active = true;
-        arm();
-    }
-
-    @Override
-    boolean connectSocket(SocketAddress remoteAddress) throws IOException {
-        boolean done = super.connectSocket(remoteAddress);
-        connected = done;
-        return done;
-    }
-
-    @Override
-    protected void doDisconnect() throws Exception {
-        socket.disconnect();
-        connected = false;
-        active = false;
-        connectedTo(null);
-        invalidateRemoteAddress();
-        refreshLocalAddress();
-        invalidateLocalAddress();
-    }
-
-    @Override
-    protected void doClose() throws Exception {
-        super.doClose();
-        connected = false;
     }
 
     @Override
@@ -245,32 +173,6 @@ public final class UserpollDatagramChannel extends AbstractUserpollChannel imple
         if (recipient instanceof InetSocketAddress && ((InetSocketAddress) recipient).isUnresolved()) {
             throw new UnresolvedAddressException();
         }
-    }
-
-    /** A datagram goes out through one iovec: its bytes must be direct memory with one address. */
-    static boolean needsCopy(ByteBuf buf) {
-        return !buf.hasMemoryAddress() && (!buf.isDirect() || buf.nioBufferCount() != 1);
-    }
-
-    /** Copies {@code buf} into a direct buffer and releases {@code holder} (which owns {@code buf}). */
-    private ByteBuf newDirectBuffer(io.netty.util.ReferenceCounted holder, ByteBuf buf) {
-        return DirectBuffers.copy(alloc(), holder, buf);
-    }
-
-    @Override
-    protected void doWrite(ChannelOutboundBuffer in) throws Exception {
-        writes.write(in, continuingFlush || io.answersCompletion());
-    }
-
-    /** Netty's ECONNREFUSED on a connected socket is NIO's {@link PortUnreachableException}. */
-    IOException translateForConnected(IOException e) {
-        if (connected && e instanceof Errors.NativeIoException
-                && ((Errors.NativeIoException) e).expectedErr() == Errors.ERROR_ECONNREFUSED_NEGATIVE) {
-            PortUnreachableException error = new PortUnreachableException(e.getMessage());
-            error.initCause(e);
-            return error;
-        }
-        return e;
     }
 
     // ---- multicast

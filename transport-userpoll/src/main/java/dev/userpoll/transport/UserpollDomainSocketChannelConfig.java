@@ -32,7 +32,6 @@ public final class UserpollDomainSocketChannelConfig extends UserpollStreamChann
 
     UserpollDomainSocketChannelConfig(Channel channel, Socket socket, Runnable autoReadCleared) {
         super(channel, socket, autoReadCleared);
-        updateMaxBytesPerGatheringWrite();
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.unix.NativeInetAddress;
 
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 
 /**
  * A listening TCP socket served by a {@link UserpollIoHandler}. It accepts until EAGAIN on every edge;
@@ -13,6 +14,10 @@ import java.net.InetSocketAddress;
  * backlog without a new edge, so it retries on a timer (backing off) until accepting works again.
  */
 public final class UserpollServerSocketChannel extends AbstractUserpollServerChannel implements ServerSocketChannel {
+    /** See {@link #childLocalAddress()}; decided on the first accept (the listener is bound by then). Loop only. */
+    private InetSocketAddress childLocalAddress;
+    private boolean childLocalAddressKnown;
+
     private final UserpollServerSocketChannelConfig config;
 
     /** A listening TCP socket of the JVM's preferred address family. */
@@ -48,7 +53,24 @@ public final class UserpollServerSocketChannel extends AbstractUserpollServerCha
     @Override
     Channel newChildChannel(int fd, byte[] address) {
         InetSocketAddress remote = NativeInetAddress.address(address, 1, address[0]);
-        return new UserpollSocketChannel(this, new UserpollSocket(fd), remote);
+        return new UserpollSocketChannel(this, new UserpollSocket(fd), remote, childLocalAddress());
+    }
+
+    /**
+     * The local address of every accepted connection when the listener is bound to one address (not a wildcard):
+     * theirs is the listener's, so no getsockname per connection; else null (each child asks the kernel).
+     */
+    private InetSocketAddress childLocalAddress() {
+        InetSocketAddress bound = childLocalAddress;
+        if (bound == null && !childLocalAddressKnown) {
+            SocketAddress local = localAddress0();
+            if (local instanceof InetSocketAddress && ((InetSocketAddress) local).getAddress() != null
+                    && !((InetSocketAddress) local).getAddress().isAnyLocalAddress()) {
+                bound = childLocalAddress = (InetSocketAddress) local;
+            }
+            childLocalAddressKnown = true;
+        }
+        return bound;
     }
 
     @Override

@@ -52,6 +52,11 @@ final class UserpollSocket extends Socket {
         }
     }
 
+    /** A Unix-domain datagram socket ({@code AF_UNIX, SOCK_DGRAM}), non-blocking. */
+    static UserpollSocket newDomainDatagram() {
+        return new UserpollSocket(newSocketDomainDgram0());
+    }
+
     static UserpollSocket newDatagram(SocketProtocolFamily family) {
         return new UserpollSocket(family == null ? newSocketDgram0() : newSocketDgram0(family));
     }

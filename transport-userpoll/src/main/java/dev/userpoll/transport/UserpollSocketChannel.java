@@ -42,9 +42,9 @@ public final class UserpollSocketChannel extends AbstractUserpollStreamChannel i
         config = new UserpollSocketChannelConfig(this, socket, this::clearReadPending);
     }
 
-    /** An accepted connection. */
-    UserpollSocketChannel(Channel parent, UserpollSocket socket, InetSocketAddress remote) {
-        super(parent, socket, remote);
+    /** An accepted connection; {@code local}: its local address when the listener knows it, else null. */
+    UserpollSocketChannel(Channel parent, UserpollSocket socket, InetSocketAddress remote, InetSocketAddress local) {
+        super(parent, socket, remote, local);
         config = new UserpollSocketChannelConfig(this, socket, this::clearReadPending);
     }
 

@@ -12,6 +12,7 @@ import io.netty.channel.unix.Socket;
 import io.netty.util.internal.PlatformDependent;
 
 import java.util.Map;
+import java.util.Set;
 
 import static io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE;
 import static io.netty.channel.ChannelOption.IP_TOS;
@@ -28,6 +29,14 @@ import static io.netty.channel.ChannelOption.TCP_NODELAY;
  * {@code TCP_NODELAY} is switched on at construction (as in Netty, wherever Netty enables it by default).
  */
 public final class UserpollSocketChannelConfig extends UserpollStreamChannelConfig implements SocketChannelConfig {
+    /** The kernel options this configuration offers, made once for every channel. */
+    private static final Set<ChannelOption<?>> OFFERED = Set.of(
+            SO_RCVBUF, SO_SNDBUF, TCP_NODELAY, SO_KEEPALIVE, SO_REUSEADDR, SO_LINGER, IP_TOS,
+            UserpollChannelOption.SO_REUSEPORT, UserpollChannelOption.TCP_CORK,
+            UserpollChannelOption.TCP_NOTSENT_LOWAT, UserpollChannelOption.TCP_KEEPIDLE,
+            UserpollChannelOption.TCP_KEEPINTVL, UserpollChannelOption.TCP_KEEPCNT,
+            UserpollChannelOption.TCP_USER_TIMEOUT, UserpollChannelOption.TCP_QUICKACK,
+            UserpollChannelOption.SO_BUSY_POLL);
     /** The kernel's options; {@code SO_SNDBUF}, half-closure and client fast open are also handled here. */
     private final TcpSocketOptions options;
     private volatile boolean tcpFastOpenConnect;
@@ -39,17 +48,11 @@ public final class UserpollSocketChannelConfig extends UserpollStreamChannelConf
      */
     public UserpollSocketChannelConfig(Channel channel, Socket socket, Runnable autoReadCleared) {
         super(channel, socket, autoReadCleared);
-        options = new TcpSocketOptions(socket,
-                SO_RCVBUF, SO_SNDBUF, TCP_NODELAY, SO_KEEPALIVE, SO_REUSEADDR, SO_LINGER, IP_TOS,
-                UserpollChannelOption.SO_REUSEPORT, UserpollChannelOption.TCP_CORK,
-                UserpollChannelOption.TCP_NOTSENT_LOWAT, UserpollChannelOption.TCP_KEEPIDLE,
-                UserpollChannelOption.TCP_KEEPINTVL, UserpollChannelOption.TCP_KEEPCNT,
-                UserpollChannelOption.TCP_USER_TIMEOUT, UserpollChannelOption.TCP_QUICKACK,
-                UserpollChannelOption.SO_BUSY_POLL);
+        options = new TcpSocketOptions(socket, OFFERED);
         if (PlatformDependent.canEnableTcpNoDelayByDefault()) {
             setTcpNoDelay(true);
         }
-        updateMaxBytesPerGatheringWrite();
+        // The gathering-write bound reads SO_SNDBUF on first use (UserpollStreamChannelConfig).
     }
 
     @Override

@@ -19,7 +19,14 @@ public abstract class UserpollStreamChannelConfig extends UserpollChannelConfig 
     private static final int MAX_BYTES_PER_GATHERING_WRITE_ATTEMPTED_LOW_THRESHOLD = 4096;
 
     private volatile boolean allowHalfClosure;
-    private volatile long maxBytesPerGatheringWrite = SSIZE_MAX;
+    /** 0 until read from {@code SO_SNDBUF} by the first write that needs it. */
+    private volatile long maxBytesPerGatheringWrite;
+
+    /**
+     * Writes of at most this many bytes need no bound: below the smallest send buffer the kernel allows (twice
+     * {@code SOCK_MIN_SNDBUF}), so twice {@code SO_SNDBUF} cannot cut them.
+     */
+    static final int UNBOUNDED_WRITE_BYTES = 4096;
 
     UserpollStreamChannelConfig(Channel channel, Socket socket, Runnable autoReadCleared) {
         super(channel, socket, autoReadCleared);
@@ -40,9 +47,18 @@ public abstract class UserpollStreamChannelConfig extends UserpollChannelConfig 
         return this;
     }
 
-    /** Upper bound of one gathering write: twice {@code SO_SNDBUF} (the kernel may drain faster than we fill). */
+    /**
+     * Upper bound of one gathering write: twice {@code SO_SNDBUF} (the kernel may drain faster than we fill); read
+     * from the kernel on the first call, not at set-up: a short-lived connection's small replies (at most
+     * {@link #UNBOUNDED_WRITE_BYTES}, which need no bound) then save the getsockopt.
+     */
     public long getMaxBytesPerGatheringWrite() {
-        return maxBytesPerGatheringWrite;
+        long max = maxBytesPerGatheringWrite;
+        if (max == 0) {
+            updateMaxBytesPerGatheringWrite();
+            max = maxBytesPerGatheringWrite;
+        }
+        return max;
     }
 
     /** Lets the write loop adapt the bound to what the kernel accepted. */
@@ -64,12 +80,10 @@ public abstract class UserpollStreamChannelConfig extends UserpollChannelConfig 
         }
     }
 
-    /** After {@code SO_SNDBUF} changed (and at construction): the bound starts at twice the send buffer. */
+    /** After {@code SO_SNDBUF} changed (and on first use): the bound starts at twice the send buffer. */
     final void updateMaxBytesPerGatheringWrite() {
         long twiceSendBuffer = (long) getSendBufferSize() << 1;
-        if (twiceSendBuffer > 0) {
-            maxBytesPerGatheringWrite = Math.min(twiceSendBuffer, SSIZE_MAX);
-        }
+        maxBytesPerGatheringWrite = twiceSendBuffer > 0 ? Math.min(twiceSendBuffer, SSIZE_MAX) : SSIZE_MAX;
     }
 
     // ---- covariant ChannelConfig setters

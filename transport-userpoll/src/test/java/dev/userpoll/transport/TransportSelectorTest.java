@@ -194,6 +194,7 @@ class TransportSelectorTest {
             SelectedTransport userpoll = selector().choose(null);
             assertSame(UserpollDatagramChannel.class, userpoll.datagramChannelClass());
             assertSame(UserpollDatagramChannel.class, userpoll.datagramChannelFactory().newChannel().getClass());
+            assertSame(UserpollDomainDatagramChannel.class, userpoll.domainDatagramChannelClass());
         }
         if (io.netty.channel.epoll.Epoll.isAvailable()) {
             SelectedTransport epoll = selector().choose("netty-epoll");

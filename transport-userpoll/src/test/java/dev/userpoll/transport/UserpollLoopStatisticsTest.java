@@ -87,17 +87,18 @@ class UserpollLoopStatisticsTest {
             assertEquals(d.kernelEntries(), d.parkEntries() + d.submitEntries() + d.wakeupEntries()
                     + d.registrationEntries() + d.pollEntries(), all);
 
-            // A new connection is registered with the kernel once, and its close takes it out again.
+            // A new connection is registered with the kernel, and its close takes it out again (the io_uring
+            // source may carry both in one enter at the end of a drain).
             UserpollLoopStatistics beforeConnect = UserpollLoopStatistics.of(loop);
             Channel second = new Bootstrap().group(clients).channel(NioSocketChannel.class)
                     .handler(new ChannelInboundHandlerAdapter()).connect(listener.localAddress()).sync().channel();
             second.close().sync();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (UserpollLoopStatistics.of(loop).minus(beforeConnect).registrationEntries() < 2
+            while (UserpollLoopStatistics.of(loop).minus(beforeConnect).registrationEntries() < 1
                     && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
-            assertTrue(UserpollLoopStatistics.of(loop).minus(beforeConnect).registrationEntries() >= 2,
+            assertTrue(UserpollLoopStatistics.of(loop).minus(beforeConnect).registrationEntries() >= 1,
                     source + ": " + UserpollLoopStatistics.of(loop).minus(beforeConnect));
             client.close().sync();
         } finally {

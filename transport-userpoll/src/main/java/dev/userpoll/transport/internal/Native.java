@@ -78,6 +78,7 @@ public final class Native {
     public static final int IORING_OP_NOP = ioringOpNop();
     public static final int IORING_OP_POLL_ADD = ioringOpPollAdd();
     public static final int IORING_OP_POLL_REMOVE = ioringOpPollRemove();
+    public static final int IORING_OP_ASYNC_CANCEL = ioringOpAsyncCancel();
     public static final int IORING_OP_RECV = ioringOpRecv();
     public static final int IORING_OP_SENDMSG = ioringOpSendmsg();
     public static final int SIZEOF_IO_URING_SQE = sizeofIoUringSqe();
@@ -255,6 +256,7 @@ public final class Native {
     private static native int ioringOpNop();
     private static native int ioringOpPollAdd();
     private static native int ioringOpPollRemove();
+    private static native int ioringOpAsyncCancel();
     private static native int ioringOpRecv();
     private static native int ioringOpSendmsg();
     private static native int sizeofIoUringSqe();

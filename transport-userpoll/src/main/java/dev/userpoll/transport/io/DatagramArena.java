@@ -188,7 +188,7 @@ final class DatagramArena {
         return (mem.getInt(slot * MMSG + DatagramConstants.MSGHDR_OFFSET_FLAGS) & DatagramConstants.MSG_TRUNC) != 0;
     }
 
-    /** The sender of the datagram in slot {@code slot}, or {@code null} (an unnamed Unix-domain socket). */
+    /** The sender of the datagram in slot {@code slot} (the empty path for an unnamed Unix-domain socket). */
     SocketAddress sender(int slot) {
         int len = mem.getInt(slot * MMSG + DatagramConstants.MSGHDR_OFFSET_NAMELEN);
         SocketAddress sender = Sockaddrs.read(mem, name(slot), len, lastSender);

@@ -37,7 +37,7 @@ public interface DatagramIo {
     /** Whether received datagram {@code i} was longer than its segment and cut. */
     boolean truncated(int i);
 
-    /** The sender of received datagram {@code i}; {@code null} for an unnamed Unix-domain socket. */
+    /** The sender of received datagram {@code i}; the empty path for an unnamed Unix-domain socket. */
     SocketAddress sender(int i);
 
     /** The GRO segment size of received datagram {@code i}; 0 when it is a single datagram. */

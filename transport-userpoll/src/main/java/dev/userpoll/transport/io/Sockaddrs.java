@@ -28,6 +28,8 @@ final class Sockaddrs {
     private static final int UN_PATH = DatagramConstants.SOCKADDR_UN_OFFSET_PATH;
     /** Room for a path in {@code sun_path}, its terminating NUL included. */
     private static final int UN_PATH_ROOM = DatagramConstants.SIZEOF_SOCKADDR_UN - UN_PATH;
+    /** The address of an unnamed (unbound) Unix-domain socket. */
+    private static final DomainSocketAddress UNNAMED = new DomainSocketAddress("");
     /** {@code sin_port} and {@code sin6_port} sit right after the 2-byte family in both layouts. */
     private static final int PORT = 2;
 
@@ -97,8 +99,8 @@ final class Sockaddrs {
     }
 
     /**
-     * Reads the address of {@code length} bytes at {@code offset}, or {@code null} when there is none (an unnamed
-     * Unix-domain sender). {@code last} is returned instead of a new object when it is the same address.
+     * Reads the address of {@code length} bytes at {@code offset} (an unnamed Unix-domain sender has the empty path),
+     * or {@code null} when there is none. {@code last} is returned instead of a new object when it is the same address.
      */
     static SocketAddress read(ByteBuffer mem, int offset, int length, SocketAddress last) {
         if (length < PORT) {
@@ -136,7 +138,7 @@ final class Sockaddrs {
         if (family == AF_UNIX) {
             int n = length - UN_PATH;
             if (n <= 0) {
-                return null; // unnamed
+                return UNNAMED; // an unbound sender: no path, as Netty's epoll reports it
             }
             byte[] b = new byte[n];
             mem.get(offset + UN_PATH, b);

@@ -34,7 +34,14 @@ public final class IoUringPollRing implements RingSource {
     private final IoUringRingLayout layout;
     private final EventFdWaker waker;
     private final int pollAddOp;
-    private final int pollRemoveOp;
+    /**
+     * Ends an fd's multishot arm. {@code IORING_OP_ASYNC_CANCEL}, not {@code POLL_REMOVE}: a remove finds the arm
+     * but gives up with {@code -EALREADY} when a wakeup of that arm is still pending in task work (the kernel owns
+     * the arm until the task work runs), and the arm then lives on, holding the file: a closed socket's peer never
+     * sees its FIN (measured: Unix-domain StartTLS, a client closing right after its last write). A cancel marks the
+     * arm cancelled whoever owns it, and the pending task work completes it.
+     */
+    private final int cancelOp;
     /** Flags that say completions wait in the kernel: CQ overflow, and task work under TASKRUN_FLAG. */
     private final int kernelPendingFlags;
 
@@ -99,7 +106,7 @@ public final class IoUringPollRing implements RingSource {
         this.spinning = spinning;
         waker = efd;
         pollAddOp = Native.IORING_OP_POLL_ADD;
-        pollRemoveOp = Native.IORING_OP_POLL_REMOVE;
+        cancelOp = Native.IORING_OP_ASYNC_CANCEL;
         kernelPendingFlags = Native.IORING_SQ_CQ_OVERFLOW
                 | ((layout.setupFlags & Native.IORING_SETUP_TASKRUN_FLAG) != 0 ? Native.IORING_SQ_TASKRUN : 0);
         try {
@@ -172,11 +179,19 @@ public final class IoUringPollRing implements RingSource {
             return;
         }
         // From here on the table drops every completion of this data word; the removal drops the arm's
-        // file reference, so it goes to the kernel at once (the caller may close the fd next).
-        if (!queueSqe(pollRemoveOp, -1, data, 0, 0, UserData.REMOVAL)) {
+        // file reference. It names the arm by its data word, not by the fd, so the caller may close the fd and its
+        // number may be reused at once. Outside a drain it goes to the kernel now; inside one (a channel closed by
+        // what a completion or an event ran) it goes with the drain's closing submit, microseconds later and before
+        // the loop can sleep: a connection's close then costs no enter of its own, and the file (the peer's FIN)
+        // is released at the end of the drain.
+        if (!queueSqe(cancelOp, -1, data, 0, 0, UserData.REMOVAL)) {
             throw new IOException("io_uring submission queue is full and could not be submitted (fd " + fd + ')');
         }
-        Errno.check("io_uring_enter", submitPending(LoopCounters.REGISTER));
+        if (draining) {
+            armsQueuedInDrain++;
+        } else {
+            Errno.check("io_uring_enter", submitPending(LoopCounters.REGISTER));
+        }
     }
 
     @Override
@@ -239,7 +254,7 @@ public final class IoUringPollRing implements RingSource {
             onWakeupCompletion(res, more);
             return false;
         }
-        // POLL_REMOVE results and completions of ended registrations (or of a reused fd number) are dropped.
+        // Cancel results and completions of ended registrations (or of a reused fd number) are dropped.
         if (!registrations.isCurrent(data)) {
             return false;
         }

@@ -26,8 +26,10 @@ public interface RingSource extends AutoCloseable {
 
     /**
      * Ends the registration of {@code fd}. Once this returns no event for it is delivered, not even
-     * one the kernel had already queued, and the source holds no reference to the file: the caller
-     * may close the fd, and a new registration of the same fd number sees only its own events.
+     * one the kernel had already queued: the caller may close the fd, and a new registration of the same
+     * fd number sees only its own events. The source holds no reference to the file once this returns, or,
+     * when called from within {@link #drain}, once that drain returns (the io_uring source hands the arm's
+     * removal to the kernel with the drain's closing submit).
      */
     void deregister(int fd) throws IOException;
 

@@ -309,6 +309,60 @@ class IoUringPollRingTest extends AbstractRingSourceTest {
         }
     }
 
+    /**
+     * A channel closed from within a drain (what a completion or an event ran): its arm's removal goes with the
+     * drain's closing submit, not in an enter of its own, and the peer sees EOF once the drain has returned.
+     */
+    @Test
+    void deregisterInsideADrainGoesWithTheDrainsSubmitAndThePeerSeesEof() throws Exception {
+        try (IoUringPollRing ring = new IoUringPollRing(64)) {
+            TcpPair[] pairs = {TcpPair.open(), TcpPair.open(), TcpPair.open()};
+            try {
+                for (int i = 0; i < pairs.length; i++) {
+                    ring.register(pairs[i].fd(), Native.EPOLLIN | Native.EPOLLOUT | Native.EPOLLRDHUP, i);
+                }
+                // Each arm reports its socket writable at once.
+                long deadline = System.nanoTime() + 2_000_000_000L;
+                while (!ring.hasReady() && System.nanoTime() < deadline) {
+                    Thread.sleep(1);
+                }
+                Thread.sleep(20);
+                long before = ring.counters().get(LoopCounters.REGISTER) + ring.counters().get(LoopCounters.SUBMIT);
+                long[] duringDrain = {-1};
+                List<Integer> closed = new ArrayList<>();
+                ring.drain((token, events) -> {
+                    try {
+                        TcpPair pair = pairs[(int) token];
+                        ring.deregister(pair.fd());
+                        pair.accepted.close(); // the fd number is free at once; the file goes with the submit
+                        closed.add((int) token);
+                        duringDrain[0] = ring.counters().get(LoopCounters.REGISTER)
+                                + ring.counters().get(LoopCounters.SUBMIT);
+                    } catch (IOException e) {
+                        throw new AssertionError(e);
+                    }
+                });
+                long after = ring.counters().get(LoopCounters.REGISTER) + ring.counters().get(LoopCounters.SUBMIT);
+                assertFalse(closed.isEmpty(), "no event drained");
+                assertEquals(before, duringDrain[0], "a removal inside the drain entered the kernel on its own");
+                assertEquals(before + 1, after, closed + " removed: one submit when the drain ended");
+                for (int i : closed) {
+                    pairs[i].peer.setSoTimeout(2000);
+                    try {
+                        assertEquals(-1, pairs[i].peer.getInputStream().read(), "pair " + i);
+                    } catch (SocketTimeoutException e) {
+                        throw new AssertionError("pair " + i + ": peer saw no EOF within 2 s", e);
+                    }
+                }
+            } finally {
+                for (TcpPair pair : pairs) {
+                    pair.peer.close();
+                    pair.accepted.close();
+                }
+            }
+        }
+    }
+
     @Test
     void deregisterDropsEventsAlreadyInTheRing() throws Exception {
         try (IoUringPollRing ring = new IoUringPollRing(64)) {

@@ -2,6 +2,7 @@ package dev.userpoll.transport.testsuite;
 
 import dev.userpoll.transport.TestRingSources;
 import dev.userpoll.transport.UserpollDatagramChannel;
+import dev.userpoll.transport.UserpollDomainDatagramChannel;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
@@ -35,6 +36,15 @@ public final class UserpollDatagramTestPermutation {
             list.add(combo(nio(family), ours(kind, family)));
         }
         return list;
+    }
+
+    /** Unix-domain datagram tests on one ring source: ours with ours (NIO has no Unix-domain datagram channel). */
+    public List<BootstrapComboFactory<Bootstrap, Bootstrap>> domainDatagram(TestRingSources.Source kind) {
+        ChannelFactory<Channel> factory = UserpollSocketTestPermutation.named(
+                UserpollDomainDatagramChannel::new, "UserpollDomainDatagramChannel on " + kind);
+        BootstrapFactory<Bootstrap> ours = () -> new Bootstrap()
+                .group(UserpollSocketTestPermutation.workerGroup(kind)).channelFactory(factory);
+        return Collections.singletonList(combo(ours, ours));
     }
 
     /** Client-only datagram tests on one ring source: our channel against the test's own peer. */

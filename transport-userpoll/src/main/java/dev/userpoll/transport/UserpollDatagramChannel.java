@@ -68,6 +68,14 @@ public final class UserpollDatagramChannel extends AbstractUserpollDatagramChann
         } catch (IOException ignore) {
             // an IPv6-only socket: IPv4 groups do not apply
         }
+        if (socket.isIpv6()) {
+            try {
+                socket.setIntOpt(dev.userpoll.transport.internal.DatagramConstants.IPPROTO_IPV6,
+                        dev.userpoll.transport.internal.DatagramConstants.IPV6_MULTICAST_ALL, 0);
+            } catch (IOException ignore) {
+                // before Linux 4.20 there is no IPV6_MULTICAST_ALL: the kernel's default stays
+            }
+        }
     }
 
     private static SocketProtocolFamily checkInet(SocketProtocolFamily family) {

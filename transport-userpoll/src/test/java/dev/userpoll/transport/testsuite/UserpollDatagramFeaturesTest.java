@@ -31,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -201,6 +202,39 @@ public class UserpollDatagramFeaturesTest {
             tx.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(data), to)).sync();
             DatagramPacket p = expect(queue, data, 0, data.length);
             assertEquals(to, p.recipient(), "the address the datagram was sent to, not the wildcard");
+        } finally {
+            tx.close().sync();
+            rx.close().sync();
+        }
+    }
+
+    @Test
+    void aRefusedDatagramFailsAloneAndTheChannelGoesOn() throws Exception {
+        BlockingQueue<DatagramPacket> queue = new LinkedBlockingQueue<>();
+        Channel rx = receiver(bootstrap(), queue, loopback(0));
+        Channel tx = bootstrap().handler(new io.netty.channel.ChannelInboundHandlerAdapter()).bind(loopback(0))
+                .sync().channel();
+        try {
+            InetSocketAddress to = (InetSocketAddress) rx.localAddress();
+            // Larger than any UDP datagram (EMSGSIZE), and an IPv6 recipient on an IPv4 socket: each write fails
+            // on its own, in one flush with good ones around them (one sendmmsg stops at each bad one).
+            byte[] good = payload(200, 5);
+            io.netty.channel.ChannelFuture first = tx.write(new DatagramPacket(Unpooled.wrappedBuffer(good), to));
+            io.netty.channel.ChannelFuture huge = tx.write(new DatagramPacket(Unpooled.wrappedBuffer(
+                    new byte[70_000]), to));
+            io.netty.channel.ChannelFuture v6 = tx.write(new DatagramPacket(Unpooled.wrappedBuffer(good),
+                    new InetSocketAddress(InetAddress.getByName("::1"), to.getPort())));
+            io.netty.channel.ChannelFuture last = tx.writeAndFlush(
+                    new DatagramPacket(Unpooled.wrappedBuffer(good), to));
+            assertTrue(first.await(10, TimeUnit.SECONDS) && first.isSuccess(), "the first datagram");
+            assertTrue(huge.await(10, TimeUnit.SECONDS));
+            assertInstanceOf(IOException.class, huge.cause(), "EMSGSIZE");
+            assertTrue(v6.await(10, TimeUnit.SECONDS));
+            assertNotNull(v6.cause(), "an IPv6 recipient on an IPv4 socket");
+            assertTrue(last.await(10, TimeUnit.SECONDS) && last.isSuccess(), "the datagram after them");
+            expect(queue, good, 0, good.length);
+            expect(queue, good, 0, good.length);
+            assertTrue(tx.isOpen() && tx.isActive());
         } finally {
             tx.close().sync();
             rx.close().sync();

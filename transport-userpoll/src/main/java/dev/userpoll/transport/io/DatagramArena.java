@@ -15,7 +15,8 @@ import java.nio.ByteOrder;
 /**
  * One loop's native storage for datagram I/O: message headers with their iovec, address and control room, laid
  * out as the kernel reads them, so that a datagram is sent or received without allocating anything and with one
- * JNI call per {@code recvmmsg}/{@code sendmmsg} batch. One per loop thread, made on first use and freed when the
+ * JNI call per {@code recvmmsg}/{@code sendmmsg} batch; a peer that sends again, or is answered again, costs no
+ * address object and no encoding. One per loop thread, made on first use and freed when the
  * thread ends.
  * <pre>
  * [0, SLOTS * sizeof(mmsghdr))   struct mmsghdr[SLOTS]: contiguous, as recvmmsg/sendmmsg take them
@@ -42,6 +43,8 @@ final class DatagramArena {
     private static final int SIZE = EXTRA_BASE + SLOTS * EXTRA_STRIDE;
 
     private static final int CMSG_DATA = DatagramConstants.CMSG_DATA_OFFSET;
+    /** Bytes of a sender's sockaddr compared with the last one's: all of a sockaddr_in6, the larger inet one. */
+    private static final int RAW_COMPARED = 32;
     private static final int CMSG_ALIGN = DatagramConstants.CMSG_ALIGNMENT;
 
     private static final FastThreadLocal<DatagramArena> ARENAS = new FastThreadLocal<DatagramArena>() {
@@ -63,6 +66,19 @@ final class DatagramArena {
     private int freeCount;
     /** The last sender read: returned again while datagrams keep coming from it (no allocation). */
     private SocketAddress lastSender;
+    /**
+     * The raw {@code sockaddr} {@link #lastSender} was read from (its first {@link #RAW_COMPARED} bytes, as longs): a
+     * datagram whose sender bytes match is from the same peer, and no address object is made for it.
+     */
+    private final long[] lastSenderRaw = new long[RAW_COMPARED / Long.BYTES];
+    private int lastSenderLength = -1;
+    /**
+     * The recipient each slot's name room holds, as written for {@code sendmsg} ({@code null}: none, or a receive
+     * wrote a sender over it): sending again to the same address object skips encoding it.
+     */
+    private final SocketAddress[] nameHolds = new SocketAddress[SLOTS];
+    private final boolean[] nameHoldsIpv6 = new boolean[SLOTS];
+    private final int[] nameHoldsLength = new int[SLOTS];
 
     private DatagramArena() {
         // Anonymous memory of its own, unmapped when the thread ends: no Cleaner, which JDK 25 keeps to itself.
@@ -122,6 +138,7 @@ final class DatagramArena {
      * when {@code control}, its control messages (GRO segment size, original destination).
      */
     void prepareRecv(int slot, long bufAddress, int length, boolean control) {
+        nameHolds[slot] = null; // the kernel writes the sender there
         int hdr = slot * MMSG;
         int iov = extra(slot);
         mem.putLong(iov, bufAddress);
@@ -149,7 +166,16 @@ final class DatagramArena {
             mem.putLong(hdr + DatagramConstants.MSGHDR_OFFSET_NAME, 0);
             mem.putInt(hdr + DatagramConstants.MSGHDR_OFFSET_NAMELEN, 0);
         } else {
-            int len = Sockaddrs.write(mem, name(slot), recipient, ipv6);
+            int len;
+            if (nameHolds[slot] == recipient && nameHoldsIpv6[slot] == ipv6) {
+                len = nameHoldsLength[slot]; // a reply to the same peer: its sockaddr is still there
+            } else {
+                nameHolds[slot] = null;
+                len = Sockaddrs.write(mem, name(slot), recipient, ipv6);
+                nameHolds[slot] = recipient;
+                nameHoldsIpv6[slot] = ipv6;
+                nameHoldsLength[slot] = len;
+            }
             mem.putLong(hdr + DatagramConstants.MSGHDR_OFFSET_NAME, address + name(slot));
             mem.putInt(hdr + DatagramConstants.MSGHDR_OFFSET_NAMELEN, len);
         }
@@ -191,11 +217,41 @@ final class DatagramArena {
     /** The sender of the datagram in slot {@code slot} (the empty path for an unnamed Unix-domain socket). */
     SocketAddress sender(int slot) {
         int len = mem.getInt(slot * MMSG + DatagramConstants.MSGHDR_OFFSET_NAMELEN);
-        SocketAddress sender = Sockaddrs.read(mem, name(slot), len, lastSender);
+        int name = name(slot);
+        if (len == lastSenderLength && len <= RAW_COMPARED && sameRaw(name)) {
+            return lastSender; // the same peer as the last datagram: nothing to decode or allocate
+        }
+        SocketAddress sender = Sockaddrs.read(mem, name, len, lastSender);
         if (sender != null) {
             lastSender = sender;
+            lastSenderLength = len <= RAW_COMPARED ? len : -1; // a Unix path: compared by Sockaddrs after decoding
+            for (int i = 0; i < lastSenderRaw.length && len <= RAW_COMPARED; i++) {
+                lastSenderRaw[i] = rawWord(name, i, len);
+            }
         }
         return sender;
+    }
+
+    private boolean sameRaw(int name) {
+        for (int i = 0; i < lastSenderRaw.length; i++) {
+            if (rawWord(name, i, lastSenderLength) != lastSenderRaw[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Word {@code i} of the {@code len}-byte sockaddr at {@code name}, bytes past its end as 0. */
+    private long rawWord(int name, int i, int len) {
+        int from = i * Long.BYTES;
+        if (from + Long.BYTES <= len) {
+            return mem.getLong(name + from);
+        }
+        long w = 0;
+        for (int b = from; b < len; b++) {
+            w |= (mem.get(name + b) & 0xffL) << ((b - from) * 8);
+        }
+        return w;
     }
 
     /** The {@code UDP_GRO} segment size of the datagram in slot {@code slot}, or 0 when it was not coalesced. */

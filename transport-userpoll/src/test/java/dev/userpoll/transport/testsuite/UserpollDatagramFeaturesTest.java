@@ -33,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -176,10 +177,16 @@ public class UserpollDatagramFeaturesTest {
                 }
                 tx.flush();
             }).sync();
+            java.net.SocketAddress firstSender = null;
             for (int i = 0; i < count; i++) {
                 DatagramPacket p = expect(queue, sent[i], 0, sent[i].length);
                 assertEquals(tx.localAddress(), p.sender());
                 assertEquals(rx.localAddress(), p.recipient());
+                if (firstSender == null) {
+                    firstSender = p.sender();
+                } else {
+                    assertSame(firstSender, p.sender(), "one peer, one address object (no allocation per datagram)");
+                }
             }
         } finally {
             tx.close().sync();

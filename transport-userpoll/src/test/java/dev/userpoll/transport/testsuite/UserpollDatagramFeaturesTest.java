@@ -4,6 +4,7 @@ import dev.userpoll.transport.TestRingSources;
 import dev.userpoll.transport.UserpollChannelOption;
 import dev.userpoll.transport.UserpollDatagramChannel;
 import dev.userpoll.transport.UserpollDatagramChannelConfig;
+import dev.userpoll.transport.UserpollLoopStatistics;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -242,6 +243,41 @@ public class UserpollDatagramFeaturesTest {
             expect(queue, good, 0, good.length);
             expect(queue, good, 0, good.length);
             assertTrue(tx.isOpen() && tx.isActive());
+        } finally {
+            tx.close().sync();
+            rx.close().sync();
+        }
+    }
+
+    @Test
+    void theBatchedSubmitterCarriesTheDatagrams() throws Exception {
+        Channel rx = bootstrap().handler(new SimpleChannelInboundHandler<DatagramPacket>() {
+            @Override
+            protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket msg) {
+                ctx.writeAndFlush(new DatagramPacket(msg.content().retain(), msg.sender())); // echo
+            }
+        }).bind(loopback(0)).sync().channel();
+        BlockingQueue<DatagramPacket> queue = new LinkedBlockingQueue<>();
+        Channel tx = receiver(bootstrap(), queue, loopback(0));
+        UserpollLoopStatistics before = UserpollLoopStatistics.of(UserpollSocketTestPermutation.workerGroup(source));
+        try {
+            int rounds = 50;
+            for (int i = 0; i < rounds; i++) {
+                byte[] data = payload(100 + i, i);
+                tx.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(data),
+                        (InetSocketAddress) rx.localAddress())).sync();
+                DatagramPacket echo = expect(queue, data, 0, data.length);
+                assertEquals(rx.localAddress(), echo.sender());
+            }
+            UserpollLoopStatistics d = UserpollLoopStatistics.of(UserpollSocketTestPermutation.workerGroup(source))
+                    .minus(before);
+            if (source.submitter() == dev.userpoll.transport.IoSubmitter.BATCHED) {
+                // Each round: the echo's receive and its reply (written while answering a completion), and the
+                // sender's receive of the echo, each an IORING_OP_RECVMSG/SENDMSG in a loop's batch.
+                assertTrue(d.batchedOperations() >= 2L * rounds, "batched operations: " + d);
+            } else {
+                assertEquals(0, d.batchedOperations(), "the direct submitter queues nothing: " + d);
+            }
         } finally {
             tx.close().sync();
             rx.close().sync();

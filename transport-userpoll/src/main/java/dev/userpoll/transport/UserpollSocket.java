@@ -10,6 +10,12 @@ import java.io.IOException;
 
 /** A non-blocking socket (TCP, UDP, Unix-domain): Netty's unix {@link Socket} plus what only this transport's library has. */
 final class UserpollSocket extends Socket {
+    static {
+        // Netty's Socket natives are registered when our library loads: a channel made before any event loop (the
+        // first thing a program does, often) must load it first.
+        Native.ensureLoaded();
+    }
+
     UserpollSocket(int fd) {
         super(fd);
     }

@@ -119,6 +119,14 @@ public final class Native {
     private Native() {
     }
 
+    /**
+     * Loads the library (this class's initializer does) and with it the {@code io.netty.channel.unix} natives, for
+     * code that calls those before anything else has touched this class.
+     */
+    public static void ensureLoaded() {
+        // the class initializer did the work
+    }
+
     private static void loadNativeLibrary() {
         String os = PlatformDependent.normalizedOs();
         if (!"linux".equals(os)) {

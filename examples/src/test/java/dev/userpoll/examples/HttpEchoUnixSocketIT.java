@@ -75,7 +75,8 @@ class HttpEchoUnixSocketIT {
             }
 
             server.terminate();
-            assertEquals(143, server.awaitExit(30), "killed by SIGTERM after the shutdown hook ran; " + server.describe());
+            assertEquals(143, server.awaitExit(30), "killed by SIGTERM after the shutdown hook ran; "
+                    + server.describe());
             assertTrue(server.stdout().contains("http-echo-server stopped"), server.describe());
             assertFalse(server.stderr().contains("LEAK:"), server.describe());
             assertFalse(Files.exists(Path.of(path)), "the server deletes its socket file when it closes");

@@ -11,8 +11,8 @@ import java.net.SocketAddress;
 import java.util.List;
 
 /**
- * Netty's {@link SocketEchoTest} over Unix-domain sockets in the abstract namespace, once per ring source: our domain server with our domain
- * client, as Netty's epoll module runs it ({@code EpollAbstractDomainSocketEchoTest}).
+ * Netty's {@link SocketEchoTest} over Unix-domain sockets in the abstract namespace, once per ring source: our
+ * domain server with our domain client, as Netty's epoll module runs it ({@code EpollAbstractDomainSocketEchoTest}).
  */
 @EveryRingSource
 public class UserpollAbstractDomainSocketEchoTest extends SocketEchoTest {

@@ -11,8 +11,8 @@ import java.net.SocketAddress;
 import java.util.List;
 
 /**
- * Netty's {@link SocketDataReadInitialStateTest} over Unix-domain sockets, once per ring source: our domain server with our domain
- * client, as Netty's epoll module runs it ({@code EpollDomainSocketDataReadInitialStateTest}).
+ * Netty's {@link SocketDataReadInitialStateTest} over Unix-domain sockets, once per ring source: our domain server
+ * with our domain client, as Netty's epoll module runs it ({@code EpollDomainSocketDataReadInitialStateTest}).
  */
 @EveryRingSource
 public class UserpollDomainSocketDataReadInitialStateTest extends SocketDataReadInitialStateTest {

@@ -11,8 +11,8 @@ import java.net.SocketAddress;
 import java.util.List;
 
 /**
- * Netty's {@link SocketFileRegionTest} over Unix-domain sockets, once per ring source: our domain server with our domain
- * client, as Netty's epoll module runs it ({@code EpollDomainSocketFileRegionTest}).
+ * Netty's {@link SocketFileRegionTest} over Unix-domain sockets, once per ring source: our domain server with our
+ * domain client, as Netty's epoll module runs it ({@code EpollDomainSocketFileRegionTest}).
  */
 @EveryRingSource
 public class UserpollDomainSocketFileRegionTest extends SocketFileRegionTest {

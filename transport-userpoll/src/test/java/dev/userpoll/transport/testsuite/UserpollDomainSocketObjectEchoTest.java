@@ -11,8 +11,8 @@ import java.net.SocketAddress;
 import java.util.List;
 
 /**
- * Netty's {@link SocketObjectEchoTest} over Unix-domain sockets, once per ring source: our domain server with our domain
- * client, as Netty's epoll module runs it ({@code EpollDomainSocketObjectEchoTest}).
+ * Netty's {@link SocketObjectEchoTest} over Unix-domain sockets, once per ring source: our domain server with our
+ * domain client, as Netty's epoll module runs it ({@code EpollDomainSocketObjectEchoTest}).
  */
 @EveryRingSource
 public class UserpollDomainSocketObjectEchoTest extends SocketObjectEchoTest {

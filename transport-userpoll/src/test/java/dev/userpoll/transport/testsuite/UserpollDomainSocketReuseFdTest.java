@@ -11,8 +11,8 @@ import java.net.SocketAddress;
 import java.util.List;
 
 /**
- * Netty's {@link AbstractSocketReuseFdTest} over Unix-domain sockets, once per ring source: our domain server with our domain
- * client, as Netty's epoll module runs it ({@code EpollDomainSocketReuseFdTest}).
+ * Netty's {@link AbstractSocketReuseFdTest} over Unix-domain sockets, once per ring source: our domain server with
+ * our domain client, as Netty's epoll module runs it ({@code EpollDomainSocketReuseFdTest}).
  */
 @EveryRingSource
 public class UserpollDomainSocketReuseFdTest extends AbstractSocketReuseFdTest {

@@ -11,8 +11,9 @@ import java.net.SocketAddress;
 import java.util.List;
 
 /**
- * Netty's {@link SocketSslClientRenegotiateTest} over Unix-domain sockets, on two ring sources ({@link TlsRingSources}): our domain server with our domain
- * client, as Netty's epoll module runs it ({@code EpollDomainSocketSslClientRenegotiateTest}).
+ * Netty's {@link SocketSslClientRenegotiateTest} over Unix-domain sockets, on two ring sources ({@link
+ * TlsRingSources}): our domain server with our domain client, as Netty's epoll module runs it ({@code
+ * EpollDomainSocketSslClientRenegotiateTest}).
  */
 @TlsRingSources
 public class UserpollDomainSocketSslClientRenegotiateTest extends SocketSslClientRenegotiateTest {

@@ -11,8 +11,8 @@ import java.net.SocketAddress;
 import java.util.List;
 
 /**
- * Netty's {@link SocketSslEchoTest} over Unix-domain sockets, on two ring sources ({@link TlsRingSources}): our domain server with our domain
- * client, as Netty's epoll module runs it ({@code EpollDomainSocketSslEchoTest}).
+ * Netty's {@link SocketSslEchoTest} over Unix-domain sockets, on two ring sources ({@link TlsRingSources}): our
+ * domain server with our domain client, as Netty's epoll module runs it ({@code EpollDomainSocketSslEchoTest}).
  */
 @TlsRingSources
 public class UserpollDomainSocketSslEchoTest extends SocketSslEchoTest {

@@ -11,8 +11,8 @@ import java.net.SocketAddress;
 import java.util.List;
 
 /**
- * Netty's {@link SocketSslGreetingTest} over Unix-domain sockets, on two ring sources ({@link TlsRingSources}): our domain server with our domain
- * client, as Netty's epoll module runs it ({@code EpollDomainSocketSslGreetingTest}).
+ * Netty's {@link SocketSslGreetingTest} over Unix-domain sockets, on two ring sources ({@link TlsRingSources}): our
+ * domain server with our domain client, as Netty's epoll module runs it ({@code EpollDomainSocketSslGreetingTest}).
  */
 @TlsRingSources
 public class UserpollDomainSocketSslGreetingTest extends SocketSslGreetingTest {

@@ -11,8 +11,8 @@ import java.net.SocketAddress;
 import java.util.List;
 
 /**
- * Netty's {@link SocketStartTlsTest} over Unix-domain sockets, on two ring sources ({@link TlsRingSources}): our domain server with our domain
- * client, as Netty's epoll module runs it ({@code EpollDomainSocketStartTlsTest}).
+ * Netty's {@link SocketStartTlsTest} over Unix-domain sockets, on two ring sources ({@link TlsRingSources}): our
+ * domain server with our domain client, as Netty's epoll module runs it ({@code EpollDomainSocketStartTlsTest}).
  */
 @TlsRingSources
 public class UserpollDomainSocketStartTlsTest extends SocketStartTlsTest {

@@ -11,8 +11,8 @@ import java.net.SocketAddress;
 import java.util.List;
 
 /**
- * Netty's {@link SocketStringEchoTest} over Unix-domain sockets, once per ring source: our domain server with our domain
- * client, as Netty's epoll module runs it ({@code EpollDomainSocketStringEchoTest}).
+ * Netty's {@link SocketStringEchoTest} over Unix-domain sockets, once per ring source: our domain server with our
+ * domain client, as Netty's epoll module runs it ({@code EpollDomainSocketStringEchoTest}).
  */
 @EveryRingSource
 public class UserpollDomainSocketStringEchoTest extends SocketStringEchoTest {

@@ -570,6 +570,14 @@ def main():
     if args.report_only:
         report_only(args)
         return
+    idle_max = max((LOADS[l][4] for l in args.loads), default=0)
+    if idle_max:
+        import resource
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        if hard != resource.RLIM_INFINITY and hard < idle_max + 1024:
+            p.error(f"the idle-connection loads hold {idle_max} connections open, and the servers as many: the hard "
+                    f"limit of open files is {hard} (raise it, e.g. `ulimit -Hn 65536` as root, or leave those loads "
+                    f"out with --loads)")
     if FLOOR in args.transports:
         args.floor_server = build_floor(here, p)
         if args.floor_server is None:

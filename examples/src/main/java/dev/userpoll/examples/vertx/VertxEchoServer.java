@@ -34,10 +34,6 @@ public final class VertxEchoServer {
         options.checkAllRead();
 
         SelectedTransport transport = TransportSelector.select(transportList);
-        if (transport.isUserpoll() && transport.datagramChannelClass() == null) {
-            // Vert.x's DNS resolver needs a UDP channel; this build's userpoll transport has none: the JDK's resolver.
-            System.setProperty("vertx.disableDnsResolver", "true");
-        }
         Vertx vertx = Vertx.builder().withTransport(UserpollVertxTransport.of(transport)).build();
         String running = transport.name() + " vertx-transport="
                 + ((VertxInternal) vertx).transport().getClass().getSimpleName();

@@ -97,6 +97,30 @@ class GrpcOnTransportTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("choices")
+    void unixDomainSockets(Choice choice, @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        Class<?> serverClass = choice.transport().serverDomainSocketChannelClass();
+        org.junit.jupiter.api.Assumptions.assumeTrue(serverClass != null
+                        && io.netty.channel.unix.ServerDomainSocketChannel.class.isAssignableFrom(serverClass),
+                () -> choice + ": no io.netty.channel.unix domain channels for a DomainSocketAddress");
+        io.netty.channel.unix.DomainSocketAddress path =
+                new io.netty.channel.unix.DomainSocketAddress(dir.resolve("grpc.sock").toString());
+        try (UserpollGrpc grpc = UserpollGrpc.create(choice.transport(), 1)) {
+            Server server = grpc.serverBuilder(path).addService(echoService()).build().start();
+            ManagedChannel channel = grpc.channelBuilder(path).usePlaintext().build();
+            try {
+                assertArrayEquals(payload(200_000), ClientCalls.blockingUnaryCall(channel, UNARY,
+                        io.grpc.CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS), payload(200_000)));
+            } finally {
+                channel.shutdownNow();
+                server.shutdownNow();
+                assertTrue(channel.awaitTermination(10, TimeUnit.SECONDS));
+                assertTrue(server.awaitTermination(10, TimeUnit.SECONDS));
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("choices")
     void unaryConcurrentAndStreamingCalls(Choice choice) throws Exception {
         try (UserpollGrpc grpc = UserpollGrpc.create(choice.transport(), 2);
              UserpollGrpc nio = UserpollGrpc.create(TransportSelector.select("nio"), 1)) {

@@ -123,7 +123,8 @@ class ReactorLoopResourcesTest {
         }
         EventLoopGroup server = loops.onServer(true);
         assertTrue(loops.onClient(true).next() instanceof io.netty.channel.EventLoop);
-        loops.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block(TIMEOUT);
+        // A short quiet period: connections the clients just closed finish closing on their loops first.
+        loops.disposeLater(Duration.ofMillis(100), Duration.ofSeconds(5)).block(TIMEOUT);
         assertTrue(loops.isDisposed());
         assertTrue(server.isTerminated(), "server loops terminated after disposeLater");
         UserpollLoopResources separate = UserpollLoopResources.create(t, "separate", -1, 1, true, false);
@@ -161,6 +162,37 @@ class ReactorLoopResourcesTest {
             }
         } finally {
             loops.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block(TIMEOUT);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("choices")
+    void httpOverUnixDomainSockets(Choice choice, @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        SelectedTransport t = choice.transport();
+        Assumptions.assumeTrue(t.serverDomainSocketChannelClass() != null
+                        && io.netty.channel.unix.ServerDomainSocketChannel.class
+                        .isAssignableFrom(t.serverDomainSocketChannelClass()),
+                () -> choice + " has no io.netty.channel.unix domain channels (reactor-netty needs those)");
+        UserpollLoopResources loops = UserpollLoopResources.create(t, "uds", -1, 1, true, true);
+        io.netty.channel.unix.DomainSocketAddress path =
+                new io.netty.channel.unix.DomainSocketAddress(dir.resolve("reactor.sock").toString());
+        Set<Class<?>> channelClasses = ConcurrentHashMap.newKeySet();
+        DisposableServer http = HttpServer.create().runOn(loops).bindAddress(() -> path)
+                .doOnConnection(c -> channelClasses.add(c.channel().getClass()))
+                .handle((req, res) -> res.send(req.receive().retain()))
+                .bindNow(TIMEOUT);
+        try {
+            assertEquals(t.serverDomainSocketChannelClass(), http.channel().getClass());
+            byte[] body = payload(300_000, 11);
+            byte[] echoed = HttpClient.create(ConnectionProvider.newConnection()).runOn(loops).remoteAddress(() -> path)
+                    .post().uri("/").send(ByteBufFlux.fromInbound(Mono.just(body)))
+                    .responseSingle((res, b) -> b.asByteArray()).block(TIMEOUT);
+            assertArrayEquals(body, echoed);
+            assertEquals(Set.of(t.domainSocketChannelClass()), channelClasses);
+        } finally {
+            http.disposeNow(TIMEOUT);
+            // A short quiet period: the client's connection finishes closing on its loop first.
+            loops.disposeLater(Duration.ofMillis(100), Duration.ofSeconds(5)).block(TIMEOUT);
         }
     }
 

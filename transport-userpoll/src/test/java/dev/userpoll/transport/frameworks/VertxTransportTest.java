@@ -64,17 +64,7 @@ class VertxTransportTest {
         if (t.isUserpoll()) {
             assertTrue(transport instanceof UserpollVertxTransport, transport.toString());
         }
-        // Vert.x's DNS resolver needs a UDP channel: without one (userpoll before its datagram channel), the JDK's.
-        boolean noUdp = t.datagramChannelClass() == null;
-        if (noUdp) {
-            System.setProperty("vertx.disableDnsResolver", "true");
-        }
-        Vertx vertx;
-        try {
-            vertx = Vertx.builder().withTransport(transport).build();
-        } finally {
-            System.clearProperty("vertx.disableDnsResolver");
-        }
+        Vertx vertx = Vertx.builder().withTransport(transport).build();
         try {
             assertSame(transport.implementation().getClass(), ((io.vertx.core.internal.VertxInternal) vertx)
                     .transport().getClass(), "Vert.x runs on the transport it was given");

@@ -205,7 +205,7 @@ class UserpollHostilePeersTest {
             long ticks = ProcessProbe.threadCpuTicks(server.loopName) - ticksBefore;
             long slowestMillis = TimeUnit.NANOSECONDS.toMillis(slowestNanos);
             assertTrue(echoed >= 50, "others served while the slow peer dribbled: " + echoed);
-            assertTrue(slowestMillis < 500, "the slowest echo beside the slow peer took " + slowestMillis + " ms");
+            assertTrue(slowestMillis < 1_000, "the slowest echo beside the slow peer (one byte a second) took " + slowestMillis + " ms");
             for (Socket other : others) {
                 other.close();
             }

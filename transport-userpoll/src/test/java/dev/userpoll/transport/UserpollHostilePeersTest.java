@@ -80,7 +80,8 @@ class UserpollHostilePeersTest {
             for (Channel child : children) {
                 long left = deadline - System.nanoTime();
                 assertTrue(child.closeFuture().await(Math.max(0, left), TimeUnit.NANOSECONDS),
-                        what + ": " + openChildren() + " of " + children.size() + " channels still open, e.g. " + child);
+                        what + ": " + openChildren() + " of " + children.size() + " channels still open, e.g. "
+                                + child);
             }
         }
 
@@ -205,7 +206,8 @@ class UserpollHostilePeersTest {
             long ticks = ProcessProbe.threadCpuTicks(server.loopName) - ticksBefore;
             long slowestMillis = TimeUnit.NANOSECONDS.toMillis(slowestNanos);
             assertTrue(echoed >= 50, "others served while the slow peer dribbled: " + echoed);
-            assertTrue(slowestMillis < 1_000, "the slowest echo beside the slow peer (one byte a second) took " + slowestMillis + " ms");
+            assertTrue(slowestMillis < 1_000, "the slowest echo beside the slow peer (one byte a second) took "
+                    + slowestMillis + " ms");
             for (Socket other : others) {
                 other.close();
             }

@@ -114,7 +114,8 @@ class UserpollLoopExceptionTest {
             long before = ProcessProbe.threadCpuTicks(loopName);
             Thread.sleep(500);
             long ticks = ProcessProbe.threadCpuTicks(loopName) - before;
-            assertTrue(ticks <= 5, "loop CPU after " + thrown.get() + " handler exceptions: " + ticks + " ticks in 500 ms");
+            assertTrue(ticks <= 5,
+                    "loop CPU after " + thrown.get() + " handler exceptions: " + ticks + " ticks in 500 ms");
             assertEchoes(address);
             System.out.println("[loop exceptions] " + source + ": " + thrown.get()
                     + " handler exceptions; loop alive on its thread, " + ticks + " ticks in 500 ms afterwards");

@@ -130,7 +130,8 @@ class UserpollTenThousandConnectionsTest {
                     "JDK direct memory (iov and event arrays): " + jdkDirectBefore + " B before, " + jdkDirectAfter);
             System.out.println("[10k] " + source + ": " + CONNECTIONS + " connections held (" + ACTIVE
                     + " x 10 echoes checked) after " + connectMillis + " ms; socket fds " + socketsHeld + " held, "
-                    + ProcessProbe.socketFds() + " after; JDK direct memory " + jdkDirectBefore + " B before, " + heldDirect
+                    + ProcessProbe.socketFds() + " after; JDK direct memory " + jdkDirectBefore + " B before, "
+                    + heldDirect
                     + " B held, " + jdkDirectAfter + " B after; buffers 0 B after; loops " + idleTicks
                     + " ticks in 1 s while holding them; half closed by the peer, half by the loop shutdown");
         } finally {
@@ -192,7 +193,8 @@ class UserpollTenThousandConnectionsTest {
         throw new AssertionError("the client never said '" + prefix + "'; it said:" + seen);
     }
 
-    private static void waitFor(BooleanSupplier condition, int seconds, Supplier<String> state) throws InterruptedException {
+    private static void waitFor(BooleanSupplier condition, int seconds, Supplier<String> state)
+            throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (!condition.getAsBoolean()) {
             assertTrue(System.nanoTime() < deadline, state);

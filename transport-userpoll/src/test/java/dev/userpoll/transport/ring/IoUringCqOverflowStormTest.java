@@ -18,8 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * An accept storm's worth of readiness at once (issue: completion-queue overflow under accept storms): 20,000
  * readiness events (10,000 eventfds, each woken twice) posted before the loop drains, into an io_uring source whose
  * CQ holds 4. The kernel keeps the surplus on its overflow list and ends the multishot arms it could not post to;
- * the loop's passes deliver every fd, each pass making progress, the ended arms are re-armed, and once everything is read the source is quiet: no
- * event, no early return from a park (no busy loop), and every fd still reports new readiness.
+ * the loop's passes deliver every fd, each pass making progress, the ended arms are re-armed, and once everything
+ * is read the source is quiet: no event, no early return from a park (no busy loop), and every fd still reports new
+ * readiness.
  */
 class IoUringCqOverflowStormTest {
     private static final int FDS = 10_000;

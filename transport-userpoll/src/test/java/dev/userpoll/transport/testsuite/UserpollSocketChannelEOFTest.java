@@ -10,8 +10,8 @@ import java.util.List;
 
 /**
  * Netty's {@link SocketChannelEOFTest} on our channels, once per ring source,
- * per {@link UserpollSocketTestPermutation}. Added in 4.2.20: every byte the peer sent before its FIN is read, also when the FIN
- * arrives before the connect completes.
+ * per {@link UserpollSocketTestPermutation}. Added in 4.2.20: every byte the peer sent before its FIN is read,
+ * also when the FIN arrives before the connect completes.
  */
 @EveryRingSource
 public class UserpollSocketChannelEOFTest extends SocketChannelEOFTest {

@@ -187,25 +187,44 @@ public final class EpollRingSource implements RingSource {
             wakeupSeen = false;
             return;
         }
-        int n;
-        counters.entered(LoopCounters.PARK);
-        if (usePwait2) {
-            n = Native.epollPwait2(epfd, eventArray.address(), maxEvents, timeoutNanos);
-            if (n == -Native.ENOSYS || n == -Native.EPERM) {
-                usePwait2 = false;
-                pwait2Missing = true;
-                counters.entered(LoopCounters.PARK);
-                n = Native.epollWait(epfd, eventArray.address(), maxEvents, timeoutMillis(timeoutNanos));
+        long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
+        int n = waitOnce(timeoutNanos);
+        // A signal delivered to this thread ends the wait early (EINTR): wait out the rest of the deadline, as
+        // Netty's epoll loop does, rather than return a park that saw nothing before its time (the JVM and the
+        // tools around it do send signals to a process; the thread that takes one is any that does not block it).
+        while (n == -Native.EINTR) {
+            if (timeoutNanos > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    n = 0;
+                    break;
+                }
+                n = waitOnce(left);
+            } else {
+                n = waitOnce(timeoutNanos);
             }
-        } else {
-            n = Native.epollWait(epfd, eventArray.address(), maxEvents, timeoutMillis(timeoutNanos));
         }
         parkSawAll = n >= 0 && n < maxEvents;
         if (n > 0) {
             parked = removeWakeup(n);
-        } else if (n < 0 && n != -Native.EINTR) {
+        } else if (n < 0) {
             throw Errno.ioException(usePwait2 ? "epoll_pwait2" : "epoll_wait", n);
         }
+    }
+
+    /** One epoll_pwait2 (or epoll_wait, in milliseconds rounded up) for at most {@code timeoutNanos}. */
+    private int waitOnce(long timeoutNanos) {
+        counters.entered(LoopCounters.PARK);
+        if (usePwait2) {
+            int n = Native.epollPwait2(epfd, eventArray.address(), maxEvents, timeoutNanos);
+            if (n != -Native.ENOSYS && n != -Native.EPERM) {
+                return n;
+            }
+            usePwait2 = false;
+            pwait2Missing = true;
+            counters.entered(LoopCounters.PARK);
+        }
+        return Native.epollWait(epfd, eventArray.address(), maxEvents, timeoutMillis(timeoutNanos));
     }
 
     /**

@@ -402,11 +402,17 @@ public abstract class AbstractRingSourceTest {
         }
         assertEquals(0, rec.size(), "wakeups are not events: " + rec);
 
-        // The storm is over: at most one wakeup is still pending, then a park sleeps to its deadline again.
-        source.park(PARK_SLICE_NANOS);
-        source.drain(rec);
-        source.park(PARK_SLICE_NANOS);
-        source.drain(rec);
+        // The storm is over. A few wakeups may still be taken: a writer preempted between its entry and its
+        // write can leave an edge behind one the loop already took, and a park takes one edge at a time. Within a
+        // handful of parks one sleeps its whole slice, and from then on a park sleeps to its deadline again.
+        int flushes = 0;
+        for (long slept = 0; slept < PARK_SLICE_NANOS * 8 / 10; flushes++) {
+            assertTrue(flushes < 8, "parks still end early after " + flushes + " of them: wakeups keep coming");
+            long t = System.nanoTime();
+            source.park(PARK_SLICE_NANOS);
+            slept = System.nanoTime() - t;
+            source.drain(rec);
+        }
         long parkStart = System.nanoTime();
         source.park(TimeUnit.MILLISECONDS.toNanos(100));
         long took = System.nanoTime() - parkStart;

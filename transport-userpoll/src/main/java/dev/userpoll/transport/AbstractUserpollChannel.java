@@ -15,7 +15,6 @@ import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.DuplexChannelConfig;
-import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
@@ -46,7 +45,7 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
     /** Whether the fd has been handed to the ring source. Loop thread only. */
     private boolean armed;
     /** The connect in progress, if any, with its promise and timeout. */
-    private final ConnectAttempt connectAttempt = new ConnectAttempt(this);
+    final ConnectAttempt connectAttempt = new ConnectAttempt(this);
 
     /** The socket's readiness between edges (DESIGN.md section 4). Loop thread only. */
     final EdgeState edge = new EdgeState(this::scheduleRetry);
@@ -313,49 +312,7 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
 
         @Override
         public void handle(IoRegistration reg, IoEvent event) {
-            int ev = ((UserpollIoEvent) event).events();
-            // OUT (and ERR) first: it may complete or fail a pending connect before anything is read.
-            if (EdgeState.isWriteEdge(ev)) {
-                edge.writeEdge();
-                outReady();
-            } else if (ev == 0) {
-                retryReady();
-            }
-            boolean hangup = EdgeState.isHangup(ev) && hangsUp();
-            if (hangup) {
-                edge.readHangup();
-            } else if (EdgeState.isReadEdge(ev)) {
-                edge.readEdge();
-            }
-            inReady(hangup);
-            if (EdgeState.isFailure(ev) && hangsUp()) {
-                failedAfterInputShutdown(ev);
-            }
-        }
-
-        /**
-         * An error or hang-up edge on a socket whose input is already shut (the peer half-closed it under
-         * {@code ALLOW_HALF_CLOSURE}, or the application shut it): no read will report it, and with an idle
-         * application no write will either, so the edge is the only news the connection is dead. A reset
-         * (ERR, or HUP while our output is still open: the kernel reports HUP then only for a closed connection)
-         * closes the channel now and frees its fd; HUP after both sides shut down in order leaves the closing to
-         * the application.
-         */
-        private void failedAfterInputShutdown(int ev) {
-            if (!isOpen() || !socket.isInputShutdown() || connectAttempt.isPending()
-                    || !EdgeState.isError(ev) && socket.isOutputShutdown()) {
-                return;
-            }
-            int soError;
-            try {
-                soError = socket.getSoError(); // reads and clears the pending error, as a read would have
-            } catch (IOException e) {
-                soError = 0;
-            }
-            if (soError != 0) {
-                pipeline().fireExceptionCaught(Errors.newIOException("half-closed connection", -soError));
-            }
-            close(voidPromise());
+            ReadinessDispatch.handle(AbstractUserpollChannel.this, this, ((UserpollIoEvent) event).events());
         }
 
         /**
@@ -365,38 +322,6 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
          */
         boolean hangsUp() {
             return true;
-        }
-
-        /** An OUT edge: a pending connect completes (or fails), else what waits in the outbound buffer goes out. */
-        private void outReady() {
-            if (connectAttempt.isPending()) {
-                connectAttempt.finish();
-            } else if (!socket.isOutputShutdown()) {
-                forceFlush();
-            }
-        }
-
-        /** Served from the ready list: a flush that stopped at writeSpinCount goes on (a read is owed below). */
-        private void retryReady() {
-            if (edge.isWritable() && !connectAttempt.isPending() && !socket.isOutputShutdown()) {
-                forceFlush();
-            }
-        }
-
-        /**
-         * Reads what the read edge promises, when reading is wanted. The peer closing its side ({@code hangup}) is
-         * read whatever the read interest, as in Netty's epoll transport, so that the input shutdown (and any
-         * data before it) is seen.
-         */
-        private void inReady(boolean hangup) {
-            if (!edge.isReadable() || !isOpen()) {
-                return;
-            }
-            if (readPending || config().isAutoRead() || hangup && isActive()) {
-                readReady();
-            } else if (edge.isPeerClosed() && !isActive()) {
-                shutdownInput(false);
-            }
         }
 
         final void forceFlush() {

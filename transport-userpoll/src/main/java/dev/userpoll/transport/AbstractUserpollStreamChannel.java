@@ -14,11 +14,9 @@ import io.netty.channel.DefaultFileRegion;
 import io.netty.channel.EventLoop;
 import io.netty.channel.FileRegion;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.IovArray;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannelUtil;
-import io.netty.util.UncheckedBooleanSupplier;
 import io.netty.util.internal.StringUtil;
 
 import java.io.IOException;
@@ -40,7 +38,7 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
      * A write that made no progress: the socket buffer is full, the spin ends and the OUT edge goes on. (Netty's
      * ChannelUtils has it, but io.netty.channel.internal is exported to Netty's own modules only.)
      */
-    private static final int WRITE_STATUS_SNDBUF_FULL = Integer.MAX_VALUE;
+    static final int WRITE_STATUS_SNDBUF_FULL = Integer.MAX_VALUE;
 
     /** This channel's reads and writes: at once until registered, then as the loop's submitter says. */
     private SocketIo io;
@@ -71,6 +69,11 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
     @Override
     protected AbstractUserpollUnsafe newUnsafe() {
         return new StreamUnsafe();
+    }
+
+    /** This channel's reads and writes, for a subclass's own messages (a domain channel's passed fds). */
+    final SocketIo io() {
+        return io;
     }
 
     @Override
@@ -117,10 +120,8 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
                 status = writeDefaultFileRegion(in, (DefaultFileRegion) msg);
             } else if (msg instanceof FileRegion) {
                 status = writeFileRegion(in, (FileRegion) msg);
-            } else if (msg instanceof FileDescriptor) {
-                status = writeFileDescriptor(in, (FileDescriptor) msg); // only a domain channel lets one through
             } else {
-                throw new Error("unexpected message in the outbound buffer: " + StringUtil.simpleClassName(msg));
+                status = writeMessage(in, msg);
             }
             if (status == WRITE_STATUS_QUEUED) {
                 return;
@@ -204,16 +205,12 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
     }
 
     /**
-     * Passes {@code fd} to the peer ({@code SCM_RIGHTS}), at once whatever the submitter: the bytes flushed before
-     * it have left already (a queued send stops the loop until its completion), so the order holds. The caller
-     * keeps owning the descriptor.
+     * Writes a message that is neither a buffer nor a file region, one a subclass's
+     * {@link #filterOutboundMessage(Object)} let through (a domain channel's {@code FileDescriptor}): returns what
+     * the write counts against the spin, or {@link #WRITE_STATUS_SNDBUF_FULL}.
      */
-    private int writeFileDescriptor(ChannelOutboundBuffer in, FileDescriptor fd) throws Exception {
-        if (io.sendFd(fd.intValue()) > 0) {
-            in.remove();
-            return 1;
-        }
-        return WRITE_STATUS_SNDBUF_FULL;
+    int writeMessage(ChannelOutboundBuffer in, Object msg) throws Exception {
+        throw new Error("unexpected message in the outbound buffer: " + StringUtil.simpleClassName(msg));
     }
 
     /** Removes what a queued write sent, guarded against a listener's flush writing the rest twice. */
@@ -321,11 +318,6 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
         return DuplexShutdown.shutdownBoth(this, promise);
     }
 
-    /** Whether reads deliver passed fds instead of bytes (a domain channel in FILE_DESCRIPTORS mode). */
-    boolean readsFileDescriptors() {
-        return false;
-    }
-
     @Override
     protected void doShutdownOutput() throws Exception {
         boolean readQueued = io.isRecvQueued();
@@ -345,45 +337,12 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
                 return; // closed or input shut; or a session is under way and its queued read carries it on
             }
             recvBufAllocHandle().reset(config);
-            if (readsFileDescriptors()) {
-                readFileDescriptors(config);
-            } else {
-                readOn(config);
-            }
+            readSession(config);
         }
 
-        /**
-         * A read session of passed fds ({@code DomainSocketReadMode.FILE_DESCRIPTORS}): each {@code recvmsg} is
-         * made at once whatever the submitter (as {@link SocketIo#recvFd()} says), until {@code EAGAIN}, end of
-         * stream or the allocator's message limit; the same session rules as bytes, one fd per message.
-         */
-        private void readFileDescriptors(ChannelConfig config) {
-            UserpollRecvByteAllocatorHandle allocHandle = recvBufAllocHandle();
-            try {
-                do {
-                    int fd = io.recvFd();
-                    if (fd <= 0) {
-                        edge.readDrained(); // EAGAIN or EOF: this edge is used up
-                        boolean endOfStream = fd < 0;
-                        if (endOfStream) {
-                            readPending = false;
-                        }
-                        endReadSession(endOfStream, config);
-                        return;
-                    }
-                    allocHandle.lastBytesRead(1); // a message; the allocator counts it as read progress
-                    allocHandle.incMessagesRead(1);
-                    readPending = false;
-                    pipeline().fireChannelRead(new FileDescriptor(fd));
-                    if (shouldBreakReading(config)) {
-                        endReadSession(false, config);
-                        return;
-                    }
-                } while (allocHandle.continueReading(UncheckedBooleanSupplier.TRUE_SUPPLIER));
-                endReadSession(false, config);
-            } catch (Throwable t) {
-                readFailed(null, t, config);
-            }
+        /** A read session, begun: bytes here; a domain channel in FILE_DESCRIPTORS mode reads passed fds instead. */
+        void readSession(ChannelConfig config) {
+            readOn(config);
         }
 
         /** Reads until the session ends here, or a read joins the batch and its completion carries the session on. */
@@ -447,7 +406,7 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
         }
 
         /** One channelReadComplete per session; a session stopped by the allocator's limit goes on next pass. */
-        private void endReadSession(boolean endOfStream, ChannelConfig config) {
+        final void endReadSession(boolean endOfStream, ChannelConfig config) {
             recvBufAllocHandle().readComplete();
             pipeline().fireChannelReadComplete();
             if (endOfStream) {
@@ -462,7 +421,7 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
             }
         }
 
-        private void readFailed(ByteBuf buf, Throwable cause, ChannelConfig config) {
+        final void readFailed(ByteBuf buf, Throwable cause, ChannelConfig config) {
             if (buf != null) {
                 buf.release(); // nothing was read into it: the read failed
             }
@@ -511,7 +470,7 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
             }
         }
 
-        private boolean shouldBreakReading(ChannelConfig config) {
+        final boolean shouldBreakReading(ChannelConfig config) {
             return !isOpen() || socket.isInputShutdown() && (edge.isInputEnded() || !isAllowHalfClosure(config));
         }
     }

@@ -1,13 +1,17 @@
 package dev.userpoll.transport;
 
 import dev.userpoll.transport.internal.Native;
+import dev.userpoll.transport.io.SocketIo;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelConfig;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.DomainSocketChannel;
 import io.netty.channel.unix.DomainSocketReadMode;
 import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.PeerCredentials;
+import io.netty.util.UncheckedBooleanSupplier;
 
 import java.io.IOException;
 import java.net.SocketAddress;
@@ -72,8 +76,71 @@ public final class UserpollDomainSocketChannel extends AbstractUserpollStreamCha
     }
 
     @Override
-    boolean readsFileDescriptors() {
-        return config.getReadMode() == DomainSocketReadMode.FILE_DESCRIPTORS;
+    protected AbstractUserpollUnsafe newUnsafe() {
+        return new DomainUnsafe();
+    }
+
+    /**
+     * Passes {@code fd} to the peer ({@code SCM_RIGHTS}), at once whatever the submitter: the bytes flushed before
+     * it have left already (a queued send stops the loop until its completion), so the order holds. The caller
+     * keeps owning the descriptor.
+     */
+    @Override
+    int writeMessage(ChannelOutboundBuffer in, Object msg) throws Exception {
+        if (!(msg instanceof FileDescriptor)) {
+            return super.writeMessage(in, msg);
+        }
+        if (io().sendFd(((FileDescriptor) msg).intValue()) > 0) {
+            in.remove();
+            return 1;
+        }
+        return WRITE_STATUS_SNDBUF_FULL;
+    }
+
+    /** The stream's reads, or in {@link DomainSocketReadMode#FILE_DESCRIPTORS} mode the fds the peer passes. */
+    private final class DomainUnsafe extends StreamUnsafe {
+        @Override
+        void readSession(ChannelConfig config) {
+            if (UserpollDomainSocketChannel.this.config.getReadMode() == DomainSocketReadMode.FILE_DESCRIPTORS) {
+                readFileDescriptors(config);
+            } else {
+                super.readSession(config);
+            }
+        }
+
+        /**
+         * A read session of passed fds ({@code DomainSocketReadMode.FILE_DESCRIPTORS}): each {@code recvmsg} is
+         * made at once whatever the submitter (as {@link SocketIo#recvFd()} says), until {@code EAGAIN}, end of
+         * stream or the allocator's message limit; the same session rules as bytes, one fd per message.
+         */
+        private void readFileDescriptors(ChannelConfig config) {
+            UserpollRecvByteAllocatorHandle allocHandle = recvBufAllocHandle();
+            try {
+                do {
+                    int fd = io().recvFd();
+                    if (fd <= 0) {
+                        edge.readDrained(); // EAGAIN or EOF: this edge is used up
+                        boolean endOfStream = fd < 0;
+                        if (endOfStream) {
+                            readPending = false;
+                        }
+                        endReadSession(endOfStream, config);
+                        return;
+                    }
+                    allocHandle.lastBytesRead(1); // a message; the allocator counts it as read progress
+                    allocHandle.incMessagesRead(1);
+                    readPending = false;
+                    pipeline().fireChannelRead(new FileDescriptor(fd));
+                    if (shouldBreakReading(config)) {
+                        endReadSession(false, config);
+                        return;
+                    }
+                } while (allocHandle.continueReading(UncheckedBooleanSupplier.TRUE_SUPPLIER));
+                endReadSession(false, config);
+            } catch (Throwable t) {
+                readFailed(null, t, config);
+            }
+        }
     }
 
     /**

@@ -10,7 +10,7 @@ import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.unix.SegmentedDatagramPacket;
-import io.netty.util.internal.ObjectUtil;
+import io.netty.channel.unix.Socket;
 import io.netty.util.internal.StringUtil;
 
 import java.io.IOException;
@@ -20,6 +20,8 @@ import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketAddress;
 import java.nio.channels.UnresolvedAddressException;
+
+import static io.netty.util.internal.ObjectUtil.checkNotNull;
 
 /**
  * A UDP {@link DatagramChannel} served by a {@link UserpollIoHandler}: IPv4, IPv6 or dual stack, connected or not,
@@ -183,7 +185,7 @@ public final class UserpollDatagramChannel extends AbstractUserpollDatagramChann
         }
     }
 
-    // ---- multicast
+    // ---- multicast: every overload comes to membership(), on the given interface or the default one
 
     @Override
     public ChannelFuture joinGroup(InetAddress multicastAddress) {
@@ -192,12 +194,7 @@ public final class UserpollDatagramChannel extends AbstractUserpollDatagramChann
 
     @Override
     public ChannelFuture joinGroup(InetAddress multicastAddress, ChannelPromise promise) {
-        try {
-            return join0(multicastAddress, defaultInterface(), null, promise);
-        } catch (IOException e) {
-            promise.setFailure(e);
-            return promise;
-        }
+        return membershipOnDefaultInterface(Membership.JOIN, multicastAddress, null, promise);
     }
 
     @Override
@@ -220,14 +217,8 @@ public final class UserpollDatagramChannel extends AbstractUserpollDatagramChann
     @Override
     public ChannelFuture joinGroup(InetAddress multicastAddress, NetworkInterface networkInterface,
                                    InetAddress source, ChannelPromise promise) {
-        ObjectUtil.checkNotNull(networkInterface, "networkInterface");
-        return join0(multicastAddress, networkInterface, source, promise);
-    }
-
-    private ChannelFuture join0(InetAddress multicastAddress, NetworkInterface networkInterface,
-                                InetAddress source, ChannelPromise promise) {
-        ObjectUtil.checkNotNull(multicastAddress, "multicastAddress");
-        return onLoop(promise, () -> Multicast.join(socket, multicastAddress, networkInterface, source));
+        return membership(Membership.JOIN, multicastAddress, checkNotNull(networkInterface, "networkInterface"),
+                source, promise);
     }
 
     @Override
@@ -237,12 +228,7 @@ public final class UserpollDatagramChannel extends AbstractUserpollDatagramChann
 
     @Override
     public ChannelFuture leaveGroup(InetAddress multicastAddress, ChannelPromise promise) {
-        try {
-            return leave0(multicastAddress, defaultInterface(), null, promise);
-        } catch (IOException e) {
-            promise.setFailure(e);
-            return promise;
-        }
+        return membershipOnDefaultInterface(Membership.LEAVE, multicastAddress, null, promise);
     }
 
     @Override
@@ -265,14 +251,8 @@ public final class UserpollDatagramChannel extends AbstractUserpollDatagramChann
     @Override
     public ChannelFuture leaveGroup(InetAddress multicastAddress, NetworkInterface networkInterface,
                                     InetAddress source, ChannelPromise promise) {
-        ObjectUtil.checkNotNull(networkInterface, "networkInterface");
-        return leave0(multicastAddress, networkInterface, source, promise);
-    }
-
-    private ChannelFuture leave0(InetAddress multicastAddress, NetworkInterface networkInterface,
-                                 InetAddress source, ChannelPromise promise) {
-        ObjectUtil.checkNotNull(multicastAddress, "multicastAddress");
-        return onLoop(promise, () -> Multicast.leave(socket, multicastAddress, networkInterface, source));
+        return membership(Membership.LEAVE, multicastAddress, checkNotNull(networkInterface, "networkInterface"),
+                source, promise);
     }
 
     @Override
@@ -284,15 +264,8 @@ public final class UserpollDatagramChannel extends AbstractUserpollDatagramChann
     @Override
     public ChannelFuture block(InetAddress multicastAddress, NetworkInterface networkInterface,
                                InetAddress sourceToBlock, ChannelPromise promise) {
-        ObjectUtil.checkNotNull(networkInterface, "networkInterface");
-        return block0(multicastAddress, networkInterface, sourceToBlock, promise);
-    }
-
-    private ChannelFuture block0(InetAddress multicastAddress, NetworkInterface networkInterface,
-                                 InetAddress sourceToBlock, ChannelPromise promise) {
-        ObjectUtil.checkNotNull(multicastAddress, "multicastAddress");
-        ObjectUtil.checkNotNull(sourceToBlock, "sourceToBlock");
-        return onLoop(promise, () -> Multicast.block(socket, multicastAddress, networkInterface, sourceToBlock));
+        return membership(Membership.BLOCK, multicastAddress, checkNotNull(networkInterface, "networkInterface"),
+                sourceToBlock, promise);
     }
 
     @Override
@@ -302,12 +275,50 @@ public final class UserpollDatagramChannel extends AbstractUserpollDatagramChann
 
     @Override
     public ChannelFuture block(InetAddress multicastAddress, InetAddress sourceToBlock, ChannelPromise promise) {
+        return membershipOnDefaultInterface(Membership.BLOCK, multicastAddress, sourceToBlock, promise);
+    }
+
+    /** The three membership requests of {@link Multicast}; they take the same arguments. */
+    private enum Membership {
+        JOIN, LEAVE, BLOCK;
+
+        void request(Socket socket, InetAddress group, NetworkInterface iface, InetAddress source)
+                throws IOException {
+            switch (this) {
+                case JOIN:
+                    Multicast.join(socket, group, iface, source);
+                    break;
+                case LEAVE:
+                    Multicast.leave(socket, group, iface, source);
+                    break;
+                default:
+                    Multicast.block(socket, group, iface, source);
+                    break;
+            }
+        }
+    }
+
+    /** {@code request} on {@link #defaultInterface()}; failing to find it fails the promise. */
+    private ChannelFuture membershipOnDefaultInterface(Membership request, InetAddress multicastAddress,
+                                                      InetAddress source, ChannelPromise promise) {
+        NetworkInterface iface;
         try {
-            return block0(multicastAddress, defaultInterface(), sourceToBlock, promise);
+            iface = defaultInterface();
         } catch (IOException e) {
             promise.setFailure(e);
             return promise;
         }
+        return membership(request, multicastAddress, iface, source, promise);
+    }
+
+    /** {@code request} on the loop ({@code iface} null: the kernel's choice); a block names its source. */
+    private ChannelFuture membership(Membership request, InetAddress multicastAddress, NetworkInterface iface,
+                                     InetAddress source, ChannelPromise promise) {
+        checkNotNull(multicastAddress, "multicastAddress");
+        if (request == Membership.BLOCK) {
+            checkNotNull(source, "sourceToBlock");
+        }
+        return onLoop(promise, () -> request.request(socket, multicastAddress, iface, source));
     }
 
     /**

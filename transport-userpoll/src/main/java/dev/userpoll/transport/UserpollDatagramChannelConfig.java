@@ -5,7 +5,6 @@ import dev.userpoll.transport.internal.Native;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MessageSizeEstimator;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
@@ -15,53 +14,44 @@ import io.netty.channel.unix.UnixChannelOption;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
-import java.net.SocketException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.Enumeration;
 import java.util.Map;
 
-import static io.netty.channel.ChannelOption.DATAGRAM_CHANNEL_ACTIVE_ON_REGISTRATION;
 import static io.netty.channel.ChannelOption.IP_MULTICAST_ADDR;
 import static io.netty.channel.ChannelOption.IP_MULTICAST_IF;
 import static io.netty.channel.ChannelOption.IP_MULTICAST_LOOP_DISABLED;
 import static io.netty.channel.ChannelOption.IP_MULTICAST_TTL;
 import static io.netty.channel.ChannelOption.IP_TOS;
 import static io.netty.channel.ChannelOption.SO_BROADCAST;
-import static io.netty.channel.ChannelOption.SO_RCVBUF;
 import static io.netty.channel.ChannelOption.SO_REUSEADDR;
-import static io.netty.channel.ChannelOption.SO_SNDBUF;
 
 /**
  * Configuration of a {@link UserpollDatagramChannel}: every {@link DatagramChannelConfig} option, plus
  * {@link UnixChannelOption#SO_REUSEPORT} and the datagram options of {@link UserpollChannelOption}
  * ({@code IP_FREEBIND}, {@code IP_TRANSPARENT}, {@code IP_RECVORIGDSTADDR}, {@code MAX_DATAGRAM_PAYLOAD_SIZE},
  * {@code UDP_GRO}), as Netty's {@code EpollDatagramChannelConfig} has them. Reads use a
- * {@link FixedRecvByteBufAllocator} of 2048 bytes by default, as Netty's datagram channels do. The multicast
- * options act on the socket's own family: {@code IP_MULTICAST_*} on IPv4, {@code IPV6_MULTICAST_*} on IPv6.
+ * {@link io.netty.channel.FixedRecvByteBufAllocator} of 2048 bytes by default, as Netty's datagram channels do.
+ * The multicast options act on the socket's own family: {@code IP_MULTICAST_*} on IPv4, {@code IPV6_MULTICAST_*}
+ * on IPv6.
  */
-public final class UserpollDatagramChannelConfig extends UserpollChannelConfig implements DatagramChannelConfig {
-    private final UserpollDatagramChannel channel;
+public final class UserpollDatagramChannelConfig extends AbstractUserpollDatagramChannelConfig
+        implements DatagramChannelConfig {
     private final UserpollSocket socket;
-    private volatile boolean activeOnOpen;
+    private final DatagramMulticastOptions multicast;
     private volatile int maxDatagramPayloadSize;
     private volatile boolean udpGro;
     private volatile boolean recvOrigDestAddr;
-    /** What IP_MULTICAST_IF was last set to, as given (the kernel keeps an index, or an address, not both). */
-    private volatile NetworkInterface networkInterface;
-    private volatile InetAddress multicastInterface;
 
     UserpollDatagramChannelConfig(UserpollDatagramChannel channel, UserpollSocket socket) {
-        super(channel, socket, channel::clearReadPending, new FixedRecvByteBufAllocator(2048));
-        this.channel = channel;
+        super(channel, socket);
         this.socket = socket;
+        this.multicast = new DatagramMulticastOptions(this, socket);
     }
 
     @Override
     public Map<ChannelOption<?>, Object> getOptions() {
-        return getOptions(super.getOptions(), SO_BROADCAST, SO_RCVBUF, SO_SNDBUF, SO_REUSEADDR,
+        return getOptions(super.getOptions(), SO_BROADCAST, SO_REUSEADDR,
                 IP_MULTICAST_LOOP_DISABLED, IP_MULTICAST_ADDR, IP_MULTICAST_IF, IP_MULTICAST_TTL, IP_TOS,
-                DATAGRAM_CHANNEL_ACTIVE_ON_REGISTRATION, UnixChannelOption.SO_REUSEPORT, UserpollChannelOption.IP_FREEBIND,
+                UnixChannelOption.SO_REUSEPORT, UserpollChannelOption.IP_FREEBIND,
                 UserpollChannelOption.IP_TRANSPARENT, UserpollChannelOption.IP_RECVORIGDSTADDR,
                 UserpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, UserpollChannelOption.UDP_GRO);
     }
@@ -72,10 +62,6 @@ public final class UserpollDatagramChannelConfig extends UserpollChannelConfig i
         Object value;
         if (option == SO_BROADCAST) {
             value = isBroadcast();
-        } else if (option == SO_RCVBUF) {
-            value = getReceiveBufferSize();
-        } else if (option == SO_SNDBUF) {
-            value = getSendBufferSize();
         } else if (option == SO_REUSEADDR) {
             value = isReuseAddress();
         } else if (option == IP_MULTICAST_LOOP_DISABLED) {
@@ -88,8 +74,6 @@ public final class UserpollDatagramChannelConfig extends UserpollChannelConfig i
             value = getTimeToLive();
         } else if (option == IP_TOS) {
             value = getTrafficClass();
-        } else if (option == DATAGRAM_CHANNEL_ACTIVE_ON_REGISTRATION) {
-            value = activeOnOpen;
         } else if (option == UnixChannelOption.SO_REUSEPORT) {
             value = isReusePort();
         } else if (option == UserpollChannelOption.IP_FREEBIND) {
@@ -114,10 +98,6 @@ public final class UserpollDatagramChannelConfig extends UserpollChannelConfig i
         validate(option, value);
         if (option == SO_BROADCAST) {
             setBroadcast((Boolean) value);
-        } else if (option == SO_RCVBUF) {
-            setReceiveBufferSize((Integer) value);
-        } else if (option == SO_SNDBUF) {
-            setSendBufferSize((Integer) value);
         } else if (option == SO_REUSEADDR) {
             setReuseAddress((Boolean) value);
         } else if (option == IP_MULTICAST_LOOP_DISABLED) {
@@ -130,8 +110,6 @@ public final class UserpollDatagramChannelConfig extends UserpollChannelConfig i
             setTimeToLive((Integer) value);
         } else if (option == IP_TOS) {
             setTrafficClass((Integer) value);
-        } else if (option == DATAGRAM_CHANNEL_ACTIVE_ON_REGISTRATION) {
-            setActiveOnOpen((Boolean) value);
         } else if (option == UnixChannelOption.SO_REUSEPORT) {
             setReusePort((Boolean) value);
         } else if (option == UserpollChannelOption.IP_FREEBIND) {
@@ -150,55 +128,17 @@ public final class UserpollDatagramChannelConfig extends UserpollChannelConfig i
         return true;
     }
 
-    /** Whether the channel is active once registered, before any bind or connect. */
-    boolean getActiveOnOpen() {
-        return activeOnOpen;
-    }
-
-    private void setActiveOnOpen(boolean activeOnOpen) {
-        if (channel.isRegistered()) {
-            throw new IllegalStateException("can only be changed before the channel is registered");
-        }
-        this.activeOnOpen = activeOnOpen;
-    }
-
     // ---- socket options
 
     @Override
-    public int getSendBufferSize() {
-        try {
-            return socket.getSendBufferSize();
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
-    }
-
-    @Override
     public UserpollDatagramChannelConfig setSendBufferSize(int sendBufferSize) {
-        try {
-            socket.setSendBufferSize(sendBufferSize);
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        super.setSendBufferSize(sendBufferSize);
         return this;
     }
 
     @Override
-    public int getReceiveBufferSize() {
-        try {
-            return socket.getReceiveBufferSize();
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
-    }
-
-    @Override
     public UserpollDatagramChannelConfig setReceiveBufferSize(int receiveBufferSize) {
-        try {
-            socket.setReceiveBufferSize(receiveBufferSize);
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        super.setReceiveBufferSize(receiveBufferSize);
         return this;
     }
 
@@ -278,106 +218,50 @@ public final class UserpollDatagramChannelConfig extends UserpollChannelConfig i
         return this;
     }
 
+    // ---- multicast, in their own piece
+
     @Override
     public boolean isLoopbackModeDisabled() {
-        return getIntOpt(ipLevel(), socket.isIpv6() ? DatagramConstants.IPV6_MULTICAST_LOOP
-                : DatagramConstants.IP_MULTICAST_LOOP) == 0;
+        return multicast.isLoopbackModeDisabled();
     }
 
     @Override
     public UserpollDatagramChannelConfig setLoopbackModeDisabled(boolean loopbackModeDisabled) {
-        int loop = loopbackModeDisabled ? 0 : 1;
-        if (socket.isIpv6()) {
-            setIntOpt(DatagramConstants.IPPROTO_IPV6, DatagramConstants.IPV6_MULTICAST_LOOP, loop);
-            // An IPv6 socket also sends to IPv4 groups (v4-mapped): those follow the IPv4 option.
-            trySetIntOpt(Native.IPPROTO_IP, DatagramConstants.IP_MULTICAST_LOOP, loop);
-        } else {
-            setIntOpt(Native.IPPROTO_IP, DatagramConstants.IP_MULTICAST_LOOP, loop);
-        }
+        multicast.setLoopbackModeDisabled(loopbackModeDisabled);
         return this;
     }
 
     @Override
     public int getTimeToLive() {
-        return getIntOpt(ipLevel(), socket.isIpv6() ? DatagramConstants.IPV6_MULTICAST_HOPS
-                : DatagramConstants.IP_MULTICAST_TTL);
+        return multicast.getTimeToLive();
     }
 
     @Override
     public UserpollDatagramChannelConfig setTimeToLive(int ttl) {
-        if (socket.isIpv6()) {
-            setIntOpt(DatagramConstants.IPPROTO_IPV6, DatagramConstants.IPV6_MULTICAST_HOPS, ttl);
-            trySetIntOpt(Native.IPPROTO_IP, DatagramConstants.IP_MULTICAST_TTL, ttl);
-        } else {
-            setIntOpt(Native.IPPROTO_IP, DatagramConstants.IP_MULTICAST_TTL, ttl);
-        }
+        multicast.setTimeToLive(ttl);
         return this;
     }
 
     @Override
     public InetAddress getInterface() {
-        InetAddress address = multicastInterface;
-        if (address != null) {
-            return address;
-        }
-        NetworkInterface iface = networkInterface;
-        if (iface != null) {
-            Enumeration<InetAddress> addresses = iface.getInetAddresses();
-            if (addresses.hasMoreElements()) {
-                return addresses.nextElement();
-            }
-        }
-        return null;
+        return multicast.getInterface();
     }
 
     @Override
     public UserpollDatagramChannelConfig setInterface(InetAddress interfaceAddress) {
-        try {
-            NetworkInterface iface = NetworkInterface.getByInetAddress(interfaceAddress);
-            if (iface == null) {
-                throw new ChannelException("no interface has the address " + interfaceAddress);
-            }
-            setMulticastInterface(iface);
-            multicastInterface = interfaceAddress;
-            networkInterface = iface;
-        } catch (SocketException e) {
-            throw new ChannelException(e);
-        }
+        multicast.setInterface(interfaceAddress);
         return this;
     }
 
     @Override
     public NetworkInterface getNetworkInterface() {
-        return networkInterface;
+        return multicast.getNetworkInterface();
     }
 
     @Override
     public UserpollDatagramChannelConfig setNetworkInterface(NetworkInterface networkInterface) {
-        setMulticastInterface(networkInterface);
-        this.networkInterface = networkInterface;
-        this.multicastInterface = null;
+        multicast.setNetworkInterface(networkInterface);
         return this;
-    }
-
-    /** IP_MULTICAST_IF by interface index: {@code ip_mreqn} on IPv4, the index itself on IPv6 (and for IPv4 groups). */
-    private void setMulticastInterface(NetworkInterface iface) {
-        int index = iface.getIndex();
-        ByteBuffer mreqn = ByteBuffer.allocateDirect(DatagramConstants.SIZEOF_IP_MREQN).order(ByteOrder.nativeOrder());
-        mreqn.putInt(DatagramConstants.IP_MREQN_OFFSET_IFINDEX, index);
-        if (socket.isIpv6()) {
-            setIntOpt(DatagramConstants.IPPROTO_IPV6, DatagramConstants.IPV6_MULTICAST_IF, index);
-            try {
-                socket.setRawOpt(Native.IPPROTO_IP, DatagramConstants.IP_MULTICAST_IF, mreqn);
-            } catch (IOException ignore) {
-                // IPv6-only socket: no IPv4 groups to send to
-            }
-        } else {
-            try {
-                socket.setRawOpt(Native.IPPROTO_IP, DatagramConstants.IP_MULTICAST_IF, mreqn);
-            } catch (IOException e) {
-                throw new ChannelException(e);
-            }
-        }
     }
 
     /** {@code IP_FREEBIND}: bind to addresses the host does not have (yet). */
@@ -438,18 +322,6 @@ public final class UserpollDatagramChannelConfig extends UserpollChannelConfig i
         setIntOpt(DatagramConstants.SOL_UDP, DatagramConstants.UDP_GRO, gro ? 1 : 0);
         this.udpGro = gro;
         return this;
-    }
-
-    private int ipLevel() {
-        return socket.isIpv6() ? DatagramConstants.IPPROTO_IPV6 : Native.IPPROTO_IP;
-    }
-
-    private void trySetIntOpt(int level, int optname, int value) {
-        try {
-            socket.setIntOpt(level, optname, value);
-        } catch (IOException ignore) {
-            // an IPv6-only socket has no IPv4 side
-        }
     }
 
     // ---- covariant returns

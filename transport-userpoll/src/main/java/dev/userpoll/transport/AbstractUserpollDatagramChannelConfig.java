@@ -1,10 +1,8 @@
 package dev.userpoll.transport;
 
-import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.FixedRecvByteBufAllocator;
 
-import java.io.IOException;
 import java.util.Map;
 
 import static io.netty.channel.ChannelOption.DATAGRAM_CHANNEL_ACTIVE_ON_REGISTRATION;
@@ -76,39 +74,23 @@ abstract class AbstractUserpollDatagramChannelConfig extends UserpollChannelConf
 
     /** {@code SO_SNDBUF}. */
     public int getSendBufferSize() {
-        try {
-            return socket().getSendBufferSize();
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        return soSndBuf();
     }
 
     /** {@code SO_SNDBUF}. */
     public AbstractUserpollDatagramChannelConfig setSendBufferSize(int sendBufferSize) {
-        try {
-            socket().setSendBufferSize(sendBufferSize);
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        soSndBuf(sendBufferSize);
         return this;
     }
 
     /** {@code SO_RCVBUF}. */
     public int getReceiveBufferSize() {
-        try {
-            return socket().getReceiveBufferSize();
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        return soRcvBuf();
     }
 
     /** {@code SO_RCVBUF}. */
     public AbstractUserpollDatagramChannelConfig setReceiveBufferSize(int receiveBufferSize) {
-        try {
-            socket().setReceiveBufferSize(receiveBufferSize);
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        soRcvBuf(receiveBufferSize);
         return this;
     }
 }

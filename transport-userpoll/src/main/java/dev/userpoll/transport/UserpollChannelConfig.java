@@ -110,6 +110,42 @@ public abstract class UserpollChannelConfig extends DefaultChannelConfig {
         }
     }
 
+    /** {@code SO_SNDBUF}, for the configs that offer it, or a {@link ChannelException}. */
+    final int soSndBuf() {
+        try {
+            return socket.getSendBufferSize();
+        } catch (IOException e) {
+            throw new ChannelException(e);
+        }
+    }
+
+    /** Sets {@code SO_SNDBUF}, or a {@link ChannelException}. */
+    final void soSndBuf(int sendBufferSize) {
+        try {
+            socket.setSendBufferSize(sendBufferSize);
+        } catch (IOException e) {
+            throw new ChannelException(e);
+        }
+    }
+
+    /** {@code SO_RCVBUF}, for the configs that offer it, or a {@link ChannelException}. */
+    final int soRcvBuf() {
+        try {
+            return socket.getReceiveBufferSize();
+        } catch (IOException e) {
+            throw new ChannelException(e);
+        }
+    }
+
+    /** Sets {@code SO_RCVBUF}, or a {@link ChannelException}. */
+    final void soRcvBuf(int receiveBufferSize) {
+        try {
+            socket.setReceiveBufferSize(receiveBufferSize);
+        } catch (IOException e) {
+            throw new ChannelException(e);
+        }
+    }
+
     @Override
     protected final void autoReadCleared() {
         autoReadCleared.run();

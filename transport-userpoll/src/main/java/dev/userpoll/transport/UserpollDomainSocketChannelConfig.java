@@ -2,7 +2,6 @@ package dev.userpoll.transport;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.MessageSizeEstimator;
 import io.netty.channel.RecvByteBufAllocator;
@@ -12,7 +11,6 @@ import io.netty.channel.unix.DomainSocketReadMode;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannelOption;
 
-import java.io.IOException;
 import java.util.Map;
 
 import static io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE;
@@ -87,39 +85,27 @@ public final class UserpollDomainSocketChannelConfig extends UserpollStreamChann
         return this;
     }
 
+    /** {@code SO_SNDBUF}. */
     @Override
     public int getSendBufferSize() {
-        try {
-            return socket().getSendBufferSize();
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        return soSndBuf();
     }
 
+    /** {@code SO_SNDBUF}; the bound of a gathering write follows it. */
     public UserpollDomainSocketChannelConfig setSendBufferSize(int sendBufferSize) {
-        try {
-            socket().setSendBufferSize(sendBufferSize);
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        soSndBuf(sendBufferSize);
         updateMaxBytesPerGatheringWrite();
         return this;
     }
 
+    /** {@code SO_RCVBUF}. */
     public int getReceiveBufferSize() {
-        try {
-            return socket().getReceiveBufferSize();
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        return soRcvBuf();
     }
 
+    /** {@code SO_RCVBUF}. */
     public UserpollDomainSocketChannelConfig setReceiveBufferSize(int receiveBufferSize) {
-        try {
-            socket().setReceiveBufferSize(receiveBufferSize);
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        soRcvBuf(receiveBufferSize);
         return this;
     }
 

@@ -2,7 +2,6 @@ package dev.userpoll.transport;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.MessageSizeEstimator;
 import io.netty.channel.RecvByteBufAllocator;
@@ -11,7 +10,6 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.unix.Socket;
 import io.netty.util.NetUtil;
 
-import java.io.IOException;
 import java.util.Map;
 
 import static io.netty.channel.ChannelOption.SO_BACKLOG;
@@ -70,20 +68,14 @@ public final class UserpollServerDomainSocketChannelConfig extends UserpollChann
         return this;
     }
 
+    /** {@code SO_RCVBUF}, which accepted sockets inherit. */
     public int getReceiveBufferSize() {
-        try {
-            return socket().getReceiveBufferSize();
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        return soRcvBuf();
     }
 
+    /** {@code SO_RCVBUF}. */
     public UserpollServerDomainSocketChannelConfig setReceiveBufferSize(int receiveBufferSize) {
-        try {
-            socket().setReceiveBufferSize(receiveBufferSize);
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        soRcvBuf(receiveBufferSize);
         return this;
     }
 

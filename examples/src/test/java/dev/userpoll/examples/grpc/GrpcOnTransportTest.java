@@ -1,23 +1,16 @@
-package dev.userpoll.transport.frameworks;
+package dev.userpoll.examples.grpc;
 
 import dev.userpoll.transport.FrameworkChoices;
 import dev.userpoll.transport.FrameworkChoices.Choice;
 import dev.userpoll.transport.TransportSelector;
 import dev.userpoll.transport.grpc.UserpollGrpc;
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.Server;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ClientCalls;
-import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
@@ -32,35 +25,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * grpc-java (grpc-netty) on {@link UserpollGrpc}, on every transport choice: unary calls of several sizes,
- * concurrent calls, a bidirectional stream, and an NIO client against the server; every byte checked. A channel
- * type that did not match the loops would fail at once: a userpoll loop refuses other channels, and Netty's refuse
- * ours.
+ * grpc-java (grpc-netty) on {@link UserpollGrpc}, on every transport choice, serving the example's {@link GrpcEcho}:
+ * unary calls of several sizes, concurrent calls, a bidirectional stream, and an NIO client against the server;
+ * every byte checked. A channel type that did not match the loops would fail at once: a userpoll loop refuses other
+ * channels, and Netty's refuse ours. It runs here rather than beside the transport's other framework tests so that
+ * the echo service is written once: the transport module cannot see the examples (they depend on it).
  */
 class GrpcOnTransportTest {
-    /** Bytes in, bytes out: no generated code needed. */
-    static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
-    static final MethodDescriptor<byte[], byte[]> UNARY = MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("test.Echo/Unary")
-            .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
-    static final MethodDescriptor<byte[], byte[]> BIDI = MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(MethodDescriptor.MethodType.BIDI_STREAMING).setFullMethodName("test.Echo/Bidi")
-            .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
-
     static List<Choice> choices() {
         return FrameworkChoices.all();
     }
@@ -69,30 +40,6 @@ class GrpcOnTransportTest {
         byte[] b = new byte[size];
         new Random(size).nextBytes(b);
         return b;
-    }
-
-    private static ServerServiceDefinition echoService() {
-        return ServerServiceDefinition.builder("test.Echo")
-                .addMethod(UNARY, ServerCalls.asyncUnaryCall((req, out) -> {
-                    out.onNext(req);
-                    out.onCompleted();
-                }))
-                .addMethod(BIDI, ServerCalls.asyncBidiStreamingCall(out -> new StreamObserver<byte[]>() {
-                    @Override
-                    public void onNext(byte[] value) {
-                        out.onNext(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        out.onCompleted();
-                    }
-                }))
-                .build();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -105,10 +52,10 @@ class GrpcOnTransportTest {
         io.netty.channel.unix.DomainSocketAddress path =
                 new io.netty.channel.unix.DomainSocketAddress(dir.resolve("grpc.sock").toString());
         try (UserpollGrpc grpc = UserpollGrpc.create(choice.transport(), 1)) {
-            Server server = grpc.serverBuilder(path).addService(echoService()).build().start();
+            Server server = grpc.serverBuilder(path).addService(GrpcEcho.service()).build().start();
             ManagedChannel channel = grpc.channelBuilder(path).usePlaintext().build();
             try {
-                assertArrayEquals(payload(200_000), ClientCalls.blockingUnaryCall(channel, UNARY,
+                assertArrayEquals(payload(200_000), ClientCalls.blockingUnaryCall(channel, GrpcEcho.UNARY,
                         io.grpc.CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS), payload(200_000)));
             } finally {
                 channel.shutdownNow();
@@ -125,22 +72,22 @@ class GrpcOnTransportTest {
         try (UserpollGrpc grpc = UserpollGrpc.create(choice.transport(), 2);
              UserpollGrpc nio = UserpollGrpc.create(TransportSelector.select("nio"), 1)) {
             Server server = grpc.serverBuilder(new InetSocketAddress("127.0.0.1", 0))
-                    .addService(echoService()).build().start();
+                    .addService(GrpcEcho.service()).build().start();
             SocketAddress address = server.getListenSockets().get(0);
             ManagedChannel channel = grpc.channelBuilder(address).usePlaintext().build();
             ManagedChannel nioChannel = nio.channelBuilder(address).usePlaintext().build();
             try {
                 for (int size : new int[] {0, 1, 4096, 1 << 20}) {
-                    assertArrayEquals(payload(size), ClientCalls.blockingUnaryCall(channel, UNARY,
+                    assertArrayEquals(payload(size), ClientCalls.blockingUnaryCall(channel, GrpcEcho.UNARY,
                             io.grpc.CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS), payload(size)));
                 }
-                assertArrayEquals(payload(70_000), ClientCalls.blockingUnaryCall(nioChannel, UNARY,
+                assertArrayEquals(payload(70_000), ClientCalls.blockingUnaryCall(nioChannel, GrpcEcho.UNARY,
                         io.grpc.CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS), payload(70_000)),
                         "an NIO client against the server on " + choice);
 
                 List<com.google.common.util.concurrent.ListenableFuture<byte[]>> calls = new ArrayList<>();
                 for (int i = 0; i < 64; i++) {
-                    calls.add(ClientCalls.futureUnaryCall(channel.newCall(UNARY,
+                    calls.add(ClientCalls.futureUnaryCall(channel.newCall(GrpcEcho.UNARY,
                             io.grpc.CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS)), payload(1000 + i)));
                 }
                 for (int i = 0; i < calls.size(); i++) {
@@ -150,7 +97,7 @@ class GrpcOnTransportTest {
                 CompletableFuture<List<byte[]>> received = new CompletableFuture<>();
                 List<byte[]> got = new ArrayList<>();
                 StreamObserver<byte[]> requests = ClientCalls.asyncBidiStreamingCall(
-                        channel.newCall(BIDI, io.grpc.CallOptions.DEFAULT), new StreamObserver<byte[]>() {
+                        channel.newCall(GrpcEcho.STREAM, io.grpc.CallOptions.DEFAULT), new StreamObserver<byte[]>() {
                             @Override
                             public void onNext(byte[] value) {
                                 got.add(value);

@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -85,6 +86,20 @@ static jint userpoll_setNonBlocking(JNIEnv* env, jclass clazz, jint fd) {
 }
 
 /*
+ * Whether a listener's backlog holds a connection, without taking it: poll(2) with no wait, the revents (POLLIN,
+ * or POLLERR/POLLHUP) or 0, or -errno. A failing accept4(2) costs several times more (the kernel allocates and
+ * frees an inode and a file for the connection it did not find), so a listener asks this after an accept.
+ */
+static jint userpoll_pollIn(JNIEnv* env, jclass clazz, jint fd) {
+    struct pollfd pfd = { .fd = fd, .events = POLLIN, .revents = 0 };
+    int res = poll(&pfd, 1, 0);
+    if (res < 0) {
+        return -errno;
+    }
+    return res == 0 ? 0 : pfd.revents;
+}
+
+/*
  * TCP_INFO into out[0..31], each field widened without sign, in the order of Netty's EpollTcpInfo (state,
  * ca_state, retransmits, probes, backoff, options, snd_wscale, rcv_wscale, rto, ato, snd_mss, rcv_mss, unacked,
  * sacked, lost, retrans, fackets, last_data_sent, last_ack_sent, last_data_recv, last_ack_recv, pmtu,
@@ -155,6 +170,7 @@ static const JNINativeMethod method_table[] = {
     { "socketPair", "([I)I", (void*) userpoll_socketPair },
     { "setNonBlocking", "(I)I", (void*) userpoll_setNonBlocking },
     { "tcpInfo", "(I[J)I", (void*) userpoll_tcpInfo },
+    { "pollIn", "(I)I", (void*) userpoll_pollIn },
     { "soAcceptconn", "()I", (void*) userpoll_soAcceptconn },
     { "solSocket", "()I", (void*) userpoll_solSocket },
     { "ipprotoTcp", "()I", (void*) userpoll_ipprotoTcp },

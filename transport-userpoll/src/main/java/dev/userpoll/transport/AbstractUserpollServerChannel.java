@@ -26,6 +26,11 @@ abstract class AbstractUserpollServerChannel extends AbstractUserpollChannel imp
     private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
     private static final long MIN_ACCEPT_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long MAX_ACCEPT_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * Accepts of one edge after which the listener looks at its backlog before accepting again (see
+     * backlogHoldsMore()); a longer burst is accepted on to EAGAIN, which then costs less than the looks.
+     */
+    private static final int MAX_BACKLOG_LOOKS = 8;
 
     /** Filled by accept(2): [0] = address length, then the address and port (unused for a domain socket). */
     private final byte[] acceptedAddress = new byte[26];
@@ -116,14 +121,21 @@ abstract class AbstractUserpollServerChannel extends AbstractUserpollChannel imp
             allocHandle.reset(config);
             allocHandle.attemptedBytesRead(1);
             Throwable exception = null;
+            int accepted = 0;
             try {
                 do {
+                    if (accepted != 0 && accepted <= MAX_BACKLOG_LOOKS && !backlogHoldsMore()) {
+                        edge.readDrained(); // as good as EAGAIN: see backlogHoldsMore()
+                        allocHandle.lastBytesRead(-1);
+                        break;
+                    }
                     int fd = socket.accept(acceptedAddress);
                     if (fd == -1) {
                         edge.readDrained(); // EAGAIN: backlog empty
                         allocHandle.lastBytesRead(-1);
                         break;
                     }
+                    accepted++;
                     acceptRetryNanos = 0;
                     allocHandle.lastBytesRead(1);
                     allocHandle.incMessagesRead(1);
@@ -145,6 +157,21 @@ abstract class AbstractUserpollServerChannel extends AbstractUserpollChannel imp
             if (isOpen() && !shouldStopReading(config)) {
                 edge.readStoppedEarly(); // stopped at maxMessagesPerRead with connections left
             }
+        }
+
+        /**
+         * Asked after each of an edge's first accepts: whether the backlog holds another connection ({@code poll(2)}
+         * without waiting). An empty backlog means what {@code EAGAIN} means, by the same rule: every connection that
+         * joins the backlog after this look wakes the listener, and so is a new edge. The look replaces the accept
+         * that would fail with {@code EAGAIN} at the end of every edge, and a failing {@code accept4} costs several
+         * times a {@code poll}: the kernel allocates and frees an inode and a file for the connection it did not
+         * find. Edges mostly bring one or a few connections (each is reported on its own unless several arrive
+         * between two passes); a burst longer than {@link #MAX_BACKLOG_LOOKS} is accepted on to {@code EAGAIN}.
+         * An error of the look lets the accept report it; a listener that a handler closed meanwhile stops here (its
+         * fd number may already name another file).
+         */
+        private boolean backlogHoldsMore() {
+            return socket.isOpen() && Native.pollIn(socket.intValue()) != 0;
         }
 
         /** The child channel; the accepted fd is closed if that fails, so nothing leaks. */

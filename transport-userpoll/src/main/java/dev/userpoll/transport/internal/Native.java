@@ -206,6 +206,12 @@ public final class Native {
     /** {@code TCP_INFO} of {@code fd} into {@code out[0..31]} (the order of Netty's EpollTcpInfo); 0 or -errno. */
     public static native int tcpInfo(int fd, long[] out);
 
+    /**
+     * Whether {@code fd} is readable now (a listener: its backlog holds a connection), by {@code poll(2)} without
+     * waiting: the revents ({@code POLLIN}, {@code POLLERR}, {@code POLLHUP}), 0 when not ready, or -errno.
+     */
+    public static native int pollIn(int fd);
+
     /** {@code SO_PEERCRED} of a Unix-domain socket into {@code out} = {pid, uid, gid}; 0 or -errno. */
     public static native int peerCredentials(int fd, int[] out);
 

@@ -116,8 +116,6 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
             int status;
             if (msg instanceof ByteBuf) {
                 status = writeBuffers(in, mayQueue);
-            } else if (msg instanceof DefaultFileRegion) {
-                status = writeDefaultFileRegion(in, (DefaultFileRegion) msg);
             } else if (msg instanceof FileRegion) {
                 status = writeFileRegion(in, (FileRegion) msg);
             } else {
@@ -172,28 +170,14 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
         return 1;
     }
 
-    private int writeDefaultFileRegion(ChannelOutboundBuffer in, DefaultFileRegion region) throws Exception {
-        if (region.transferred() >= region.count()) {
-            in.remove();
-            return 0;
-        }
-        long flushed = io.sendFile(region);
-        if (flushed > 0) {
-            in.progress(flushed);
-            if (region.transferred() >= region.count()) {
-                in.remove();
-            }
-            return 1;
-        }
-        return WRITE_STATUS_SNDBUF_FULL;
-    }
-
+    /** One write of a file region: {@code sendfile} for a {@link DefaultFileRegion}, else its own transferTo. */
     private int writeFileRegion(ChannelOutboundBuffer in, FileRegion region) throws Exception {
         if (region.transferred() >= region.count()) {
             in.remove();
             return 0;
         }
-        long flushed = region.transferTo(io.byteChannel(), region.transferred());
+        long flushed = region instanceof DefaultFileRegion ? io.sendFile((DefaultFileRegion) region)
+                : region.transferTo(io.byteChannel(), region.transferred());
         if (flushed > 0) {
             in.progress(flushed);
             if (region.transferred() >= region.count()) {

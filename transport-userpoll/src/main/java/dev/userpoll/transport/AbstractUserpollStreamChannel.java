@@ -67,7 +67,12 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
     public abstract UserpollStreamChannelConfig config();
 
     @Override
-    protected AbstractUserpollUnsafe newUnsafe() {
+    protected final AbstractUserpollUnsafe newUnsafe() {
+        return newStreamUnsafe();
+    }
+
+    /** The unsafe; a domain channel's also reads passed fds (a package-private hook: no public class overrides). */
+    StreamUnsafe newStreamUnsafe() {
         return new StreamUnsafe();
     }
 

@@ -76,7 +76,7 @@ public final class UserpollDomainSocketChannel extends AbstractUserpollStreamCha
     }
 
     @Override
-    protected AbstractUserpollUnsafe newUnsafe() {
+    StreamUnsafe newStreamUnsafe() {
         return new DomainUnsafe();
     }
 

@@ -44,11 +44,14 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
     private IoRegistration registration;
     /** Whether the fd has been handed to the ring source. Loop thread only. */
     private boolean armed;
-    /** The connect in progress, if any, with its promise and timeout. */
-    final ConnectAttempt connectAttempt = new ConnectAttempt(this);
+    /**
+     * The connect in progress, if any, with its promise and timeout; made by the first connect (an accepted
+     * connection, the many a server holds, never has one). Loop thread only.
+     */
+    private ConnectAttempt connectAttempt;
 
     /** The socket's readiness between edges (DESIGN.md section 4). Loop thread only. */
-    final EdgeState edge = new EdgeState(this::scheduleRetry);
+    final EdgeState edge = new EdgeState(this);
     /**
      * The loop itself goes on with a flush (an OUT edge, a retry, a completed send): no handler code runs before
      * the loop submits, so the write may join the batch. Loop thread only.
@@ -191,6 +194,17 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
     void withdrawIo(boolean closing) {
     }
 
+    /** Whether a connect is under way (started, neither done nor failed). Loop thread only. */
+    final boolean isConnectPending() {
+        ConnectAttempt attempt = connectAttempt;
+        return attempt != null && attempt.isPending();
+    }
+
+    /** The OUT edge of a pending connect ({@link #isConnectPending()}): it completes or fails. Loop thread only. */
+    final void finishConnect() {
+        connectAttempt.finish();
+    }
+
     /** Asks the loop to serve this channel again next pass, without a kernel event. */
     final void scheduleRetry() {
         IoRegistration reg = registration;
@@ -230,7 +244,9 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
             }
         }
         try {
-            connectAttempt.channelClosed();
+            if (connectAttempt != null) {
+                connectAttempt.channelClosed();
+            }
         } finally {
             socket.close();
         }
@@ -385,6 +401,9 @@ abstract class AbstractUserpollChannel extends AbstractChannel implements UnixCh
         @Override
         public void connect(SocketAddress remoteAddress, SocketAddress localAddress, ChannelPromise promise) {
             if (!promise.isDone() && ensureOpen(promise)) {
+                if (connectAttempt == null) {
+                    connectAttempt = new ConnectAttempt(AbstractUserpollChannel.this);
+                }
                 connectAttempt.start(remoteAddress, localAddress, promise);
             }
         }

@@ -10,12 +10,13 @@ import static dev.userpoll.transport.internal.Native.EPOLLRDHUP;
  * What a channel knows of its socket's readiness when the fd is registered once, edge-triggered (DESIGN.md
  * section 4): the one place those rules live. An edge means "ready until the next {@code EAGAIN}", so the
  * state is kept here in user space between edges; a channel that stops early while still ready is served
- * again from the loop's ready list ({@link #retry}) instead of waiting for an edge that will not come.
+ * again from the loop's ready list ({@link AbstractUserpollChannel#scheduleRetry()}) instead of waiting for an
+ * edge that will not come.
  * Loop thread only.
  */
 final class EdgeState {
-    /** The ready list: serve the channel again next pass, without a kernel event. */
-    private final Runnable retry;
+    /** Its {@code scheduleRetry()} puts it on the ready list: served again next pass, without a kernel event. */
+    private final AbstractUserpollChannel channel;
     /** The last edge said "readable" and no read has seen EAGAIN since. */
     private boolean readable;
     /** Writable until a write sees EAGAIN; then until the next OUT edge. */
@@ -25,8 +26,8 @@ final class EdgeState {
     /** End of stream was read and the input is shut: nothing more will arrive. */
     private boolean inputEnded;
 
-    EdgeState(Runnable retry) {
-        this.retry = retry;
+    EdgeState(AbstractUserpollChannel channel) {
+        this.channel = channel; // not a method reference: one object less for each of a server's connections
     }
 
     /** Whether {@code events} carry a write edge (ERR and HUP too: the write that follows reports them). */
@@ -83,7 +84,7 @@ final class EdgeState {
     /** Readable by what the loop knows without an edge (the accept back-off timer ran out); served next pass. */
     void assumeReadable() {
         readable = true;
-        retry.run();
+        channel.scheduleRetry();
     }
 
     /** End of stream was read and the input shut: no read will find anything any more. */
@@ -95,19 +96,19 @@ final class EdgeState {
     /** A read session stopped before EAGAIN (its message limit): still readable, so it goes on next pass. */
     void readStoppedEarly() {
         if (readable) {
-            retry.run();
+            channel.scheduleRetry();
         }
     }
 
     /** A flush stopped at its spin count with data left and no EAGAIN: still writable, so it goes on next pass. */
     void writeStoppedEarly() {
-        retry.run();
+        channel.scheduleRetry();
     }
 
     /** Reading was asked for ({@code read()}): an edge that came while reading was off is still owed. */
     void readRequested() {
         if (readable) {
-            retry.run();
+            channel.scheduleRetry();
         }
     }
 

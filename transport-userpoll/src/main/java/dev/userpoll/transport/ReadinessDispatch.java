@@ -37,8 +37,8 @@ final class ReadinessDispatch {
 
     /** An OUT edge: a pending connect completes (or fails), else what waits in the outbound buffer goes out. */
     private static void epollOutReady(AbstractUserpollChannel ch, AbstractUserpollUnsafe unsafe) {
-        if (ch.connectAttempt.isPending()) {
-            ch.connectAttempt.finish();
+        if (ch.isConnectPending()) {
+            ch.finishConnect();
         } else if (!ch.socket.isOutputShutdown()) {
             unsafe.forceFlush();
         }
@@ -46,7 +46,7 @@ final class ReadinessDispatch {
 
     /** Served from the ready list: a flush that stopped at writeSpinCount goes on (a read is owed below). */
     private static void retryReady(AbstractUserpollChannel ch, AbstractUserpollUnsafe unsafe) {
-        if (ch.edge.isWritable() && !ch.connectAttempt.isPending() && !ch.socket.isOutputShutdown()) {
+        if (ch.edge.isWritable() && !ch.isConnectPending() && !ch.socket.isOutputShutdown()) {
             unsafe.forceFlush();
         }
     }
@@ -90,7 +90,7 @@ final class ReadinessDispatch {
      */
     private static void failedAfterInputShutdown(AbstractUserpollChannel ch, AbstractUserpollUnsafe unsafe,
                                                  int events) {
-        if (!ch.isOpen() || !ch.socket.isInputShutdown() || ch.connectAttempt.isPending()
+        if (!ch.isOpen() || !ch.socket.isInputShutdown() || ch.isConnectPending()
                 || !EdgeState.isError(events) && ch.socket.isOutputShutdown()) {
             return;
         }

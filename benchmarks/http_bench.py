@@ -353,14 +353,24 @@ def live_heap_bytes(pid):
         return None
 
 
+# After the memory round's warm-up burst: the JVM frees its JIT compiler's arenas every 5 s.
+MEMORY_SETTLE_SECONDS = 6.0
+
+
 def memory_round(args, arm, count):
     """Memory per idle connection on a fresh server (memory freed by earlier loads would hide the growth): RSS
-    growth, and for a JVM the live heap's growth after a full GC, when `count` idle connections are opened."""
+    growth, and for a JVM the live heap's growth after a full GC, when `count` idle connections are opened. The same
+    number of connections is opened and closed once first, and the arenas the JIT compiler took while compiling for
+    that burst are let go, so that what it compiles is not counted as memory per connection (on a cold server that
+    was most of the RSS growth, on whichever arm compiled then: JVM native memory tracking,
+    benchmarks/results/issue17-churn)."""
     s = Server(args, arm, args.logdir)
     try:
         s.wait_listening()
         pid = s.proc.pid
         time.sleep(1.0)
+        IdleConnections(s.url, count).close()
+        time.sleep(MEMORY_SETTLE_SECONDS)
         heap0, rss0 = (None if s.floor else live_heap_bytes(pid)), rss_bytes(pid)
         idle = IdleConnections(s.url, count)
         try:
@@ -897,7 +907,8 @@ def report(args, machine, started, finished, labels, warm, windows, sys_rows, pe
         lines.append("")
     if mem_rows:
         lines.append(f"Memory per idle connection: each arm's server started afresh, {mem_rows[0]['idle_conns']:,} "
-                     "idle connections opened; the growth of its RSS (the JVM heap is pre-touched, so for a JVM "
+                     "connections opened and closed once (and the JIT compiler's arenas for them let go), then as "
+                     "many idle connections opened; the growth of its RSS (the JVM heap is pre-touched, so for a JVM "
                      "this is native memory: direct buffers, rings, thread stacks) and of its live heap after a "
                      "full GC (`jcmd GC.run`, `GC.heap_info`), per connection. The kernel's socket memory is in "
                      "neither.")

@@ -1,30 +1,35 @@
 #!/usr/bin/env bash
-# Boots Debian's linux-source-6.1 with our EPOLL_USERPOLL patch (epoll-userpoll.patch) under QEMU
+# Boots Debian's linux-source-6.12 with our EPOLL_USERPOLL patch (epoll-userpoll.patch) under QEMU
 # (TCG, no KVM needed) and runs, inside the guest:
-#   (a) userpoll-abi-check: the raw ABI, from C;
-#   (b) the ring-source tests of transport-userpoll on the real ABI (UserpollRingKernelTest and friends);
+#   (a) userpoll-abi-check: the raw ABI, from C (one entry per item, RLIMIT_MEMLOCK charge included);
+#   (b) the ring-source tests of transport-userpoll on the real ABI (UserpollRingKernelTest: the ring contract);
 #   (c) the whole-transport echo test (UserpollEchoTest) on every ring source, the real userpoll included;
-#   (d) the channel and event-loop tests (UserpollChannelBehaviourTest, ...) on every ring source;
-#   (e) the examples' HTTP echo server on the real userpoll source, and its client checking every byte.
+#   (d) the channel, event-loop, batched-I/O and statistics tests on every ring source;
+#   (e) a part of Netty's socket test suite on userpoll:userpoll with both submitters (echo, half-closed, RST,
+#       auto-read, read-pending, file region, SSL echo);
+#   (f) the examples' HTTP echo server on userpoll (direct and batched), io_uring (batched) and epoll (direct),
+#       its client checking every byte, and the server loop's kernel entries per request on each.
 # Then prints a pass/fail summary and exits non-zero on any failure.
 #
 # Everything built is cached in $USERPOLL_KERNEL_CACHE (default ~/.cache/userpoll-kernel): a second run
 # rebuilds only what changed. Needs root or sudo for apt-get when packages are missing.
 # Environment: USERPOLL_KERNEL_CACHE, USERPOLL_QEMU_TIMEOUT (seconds, default 1800),
-#   USERPOLL_QEMU_SMP (default 2), USERPOLL_GUEST_RING_TESTS / _ECHO_TESTS / _CHANNEL_TESTS (JUnit console
-#   launcher selectors for (b), (c), (d), e.g. "--select-class dev.userpoll.transport.UserpollEchoTest").
+#   USERPOLL_QEMU_SMP (default 2), USERPOLL_GUEST_RING_TESTS / _ECHO_TESTS / _CHANNEL_TESTS / _SUITE_TESTS (JUnit
+#   console launcher selectors for (b), (c), (d), (e), e.g. "--select-class dev.userpoll.transport.UserpollEchoTest"),
+#   USERPOLL_GUEST_SUITE_SOURCES (default userpoll,userpoll+batched), USERPOLL_GUEST_HTTP_ARMS (transport/submitter
+#   pairs), USERPOLL_GUEST_HTTP_REQUESTS (default 4000).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 CACHE=${USERPOLL_KERNEL_CACHE:-$HOME/.cache/userpoll-kernel}
-SRC=$CACHE/linux-source-6.1
-SYSCALL_NR=451 # epoll_create2 in epoll-userpoll.patch (first free x86_64 number in 6.1)
+SRC=$CACHE/linux-source-6.12
+SYSCALL_NR=463 # epoll_create2 in epoll-userpoll.patch (first free x86_64 number in 6.12)
 JUNIT_CONSOLE=org.junit.platform:junit-platform-console-standalone:1.14.1
 QEMU_TIMEOUT=${USERPOLL_QEMU_TIMEOUT:-1800}
 SMP=${USERPOLL_QEMU_SMP:-2}
-PACKAGES=(qemu-system-x86 linux-source-6.1 build-essential bc flex bison libelf-dev libssl-dev cpio xz-utils
-  busybox-static)
+PACKAGES=(qemu-system-x86 linux-source-6.12 build-essential bc flex bison libelf-dev libssl-dev cpio xz-utils
+  busybox-static strace)
 RUN=$CACHE/run
 LOG=$CACHE/guest-console.log
 
@@ -51,8 +56,8 @@ done
 
 # ---- 2. kernel source, patch, config
 if [ ! -f "$SRC/Makefile" ]; then
-  step "unpacking /usr/src/linux-source-6.1.tar.xz into $CACHE"
-  tar xf /usr/src/linux-source-6.1.tar.xz -C "$CACHE"
+  step "unpacking /usr/src/linux-source-6.12.tar.xz into $CACHE"
+  tar xf /usr/src/linux-source-6.12.tar.xz -C "$CACHE"
 fi
 if ! cmp -s "$HERE/epoll-userpoll.patch" "$SRC/.userpoll-applied.patch" 2>/dev/null; then
   if [ -f "$SRC/.userpoll-applied.patch" ]; then
@@ -95,8 +100,10 @@ JAVA_BUILD_S=$(( $(now) - t0 ))
 
 rm -rf "$RUN" && mkdir -p "$RUN"/{bin,app/lib,proc,sys,dev,tmp,lib64,etc}
 cp "$CACHE"/deps/*.jar "$RUN/app/lib/"
-cp "$REPO"/transport-userpoll/target/transport-userpoll-*.jar "$RUN/app/lib/"
-cp "$REPO"/transport-userpoll-native/target/transport-userpoll-native-*-linux-*.jar "$RUN/app/lib/"
+for jar in "$REPO"/transport-userpoll/target/transport-userpoll-*.jar; do # the classes and the test classes
+  case "$jar" in *-sources.jar | *-javadoc.jar) ;; *) cp "$jar" "$RUN/app/lib/" ;; esac
+done
+cp "$REPO"/transport-userpoll-native/target/transport-userpoll-native-*-linux-x86_64.jar "$RUN/app/lib/" # the guest's
 cp "$CACHE"/junit/junit-platform-console-standalone-*.jar "$RUN/app/junit-console.jar"
 cp "$REPO"/examples/target/userpoll-examples.jar "$RUN/app/"
 gcc -O2 -Wall -static -pthread -o "$RUN/app/userpoll-abi-check" "$HERE/userpoll-abi-check.c"
@@ -110,10 +117,11 @@ if [ ! -x "$CACHE/jre/bin/java" ]; then
 fi
 cp -a "$CACHE/jre" "$RUN/jre"
 cp /bin/busybox "$RUN/bin/busybox"
+cp "$(command -v strace)" "$RUN/bin/strace" # counts the server loop thread's system calls in (f)
 # glibc and friends, at the paths the dynamic linker looks at
 native_so=$(mktemp -d)
-(cd "$native_so" && jar xf "$(ls "$RUN"/app/lib/transport-userpoll-native-*-linux-*.jar)")
-for bin in "$RUN/jre/bin/java" "$RUN"/jre/lib/*.so "$RUN"/jre/lib/server/*.so $(find "$native_so" -name '*.so'); do
+(cd "$native_so" && jar xf "$(ls "$RUN"/app/lib/transport-userpoll-native-*-linux-x86_64.jar)")
+for bin in "$RUN/bin/strace" "$RUN/jre/bin/java" "$RUN"/jre/lib/*.so "$RUN"/jre/lib/server/*.so $(find "$native_so" -name '*.so'); do
   ldd "$bin" 2>/dev/null | grep -o '/[^ ]*' || true
 done | sort -u | while read -r lib; do
   mkdir -p "$RUN$(dirname "$lib")"
@@ -130,9 +138,26 @@ printf '::1 localhost ip6-localhost\n' >> "$RUN/etc/hosts"
 RING_TESTS=${USERPOLL_GUEST_RING_TESTS:-"--select-class dev.userpoll.transport.ring.UserpollRingKernelTest
  --select-class dev.userpoll.transport.ring.UserpollRingDetectionTest"}
 ECHO_TESTS=${USERPOLL_GUEST_ECHO_TESTS:-"--select-class dev.userpoll.transport.UserpollEchoTest"}
-# (d): the channel and event-loop tests, each on every ring source (the real userpoll one included).
+# (d): the channel, event-loop, batched-I/O and statistics tests, each on every ring source (the real userpoll
+# included): parking with queued sends (UserpollBatchedIoTest), a full item table (ENOSPC), half-closed resets.
 CHANNEL_TESTS=${USERPOLL_GUEST_CHANNEL_TESTS:-"--select-class dev.userpoll.transport.UserpollChannelBehaviourTest
- --select-class dev.userpoll.transport.UserpollResourceTest --select-class dev.userpoll.transport.UserpollIoHandlerTest"}
+ --select-class dev.userpoll.transport.UserpollResourceTest --select-class dev.userpoll.transport.UserpollIoHandlerTest
+ --select-class dev.userpoll.transport.UserpollBatchedIoTest --select-class dev.userpoll.transport.UserpollLoopStatisticsTest
+ --select-class dev.userpoll.transport.UserpollItemTableFullTest --select-class dev.userpoll.transport.UserpollHalfClosedResetTest
+ --select-class dev.userpoll.transport.testsuite.UserpollEventLoopTest"}
+# (e): Netty's socket test suite, on the real userpoll source only, with both submitters.
+SUITE_SOURCES=${USERPOLL_GUEST_SUITE_SOURCES:-userpoll,userpoll+batched}
+SUITE_TESTS=${USERPOLL_GUEST_SUITE_TESTS:-"--select-class dev.userpoll.transport.testsuite.UserpollSocketEchoTest
+ --select-class dev.userpoll.transport.testsuite.UserpollSocketHalfClosedTest
+ --select-class dev.userpoll.transport.testsuite.UserpollSocketRstTest
+ --select-class dev.userpoll.transport.testsuite.UserpollSocketAutoReadTest
+ --select-class dev.userpoll.transport.testsuite.UserpollSocketReadPendingTest
+ --select-class dev.userpoll.transport.testsuite.UserpollSocketFileRegionTest
+ --select-class dev.userpoll.transport.testsuite.UserpollSocketSslEchoTest"}
+# (f): the HTTP echo server on these transport choices and submitters (transport/submitter[/park window in us,
+# default 50; 0 submits queued sends before parking]); the client checks every byte.
+HTTP_ARMS=${USERPOLL_GUEST_HTTP_ARMS:-"userpoll:userpoll/direct userpoll:userpoll/batched userpoll:io_uring/batched userpoll:epoll/direct"}
+HTTP_REQUESTS=${USERPOLL_GUEST_HTTP_REQUESTS:-4000}
 cat > "$RUN/init" <<EOF
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -148,36 +173,59 @@ echo "GUEST-MARK BOOTED uptime=\$(cut -d' ' -f1 /proc/uptime) kernel=\$(uname -r
 CP=\$(ls /app/lib/*.jar | tr '\n' ':')
 JAVA_OPTS="-XX:TieredStopAtLevel=1 -Xss1m -Xmx768m -XX:ErrorFile=/tmp/hs_err_pid%p.log -Djava.io.tmpdir=/tmp
  -Duserpoll.epollCreate2.syscall=$SYSCALL_NR -Duserpoll.epollCreate2.protocol=v3 -Dio.netty.leakDetection.level=paranoid"
+junit() { # junit MARK [jvm options...] -- selectors... ("-" as the only selector: the phase is skipped)
+  mark=\$1; shift
+  opts=""
+  while [ "\$1" != "--" ]; do opts="\$opts \$1"; shift; done
+  shift
+  if [ "\$*" = "-" ]; then echo "GUEST-MARK \$mark-END rc=skipped"; return; fi
+  echo "GUEST-MARK \$mark-START uptime=\$(cut -d' ' -f1 /proc/uptime)"
+  java \$JAVA_OPTS \$opts -jar /app/junit-console.jar execute --disable-banner --disable-ansi-colors --details=tree \\
+    --class-path "\$CP" "\$@"
+  echo "GUEST-MARK \$mark-END rc=\$? uptime=\$(cut -d' ' -f1 /proc/uptime)"
+}
 
 echo "GUEST-MARK ABI-START uptime=\$(cut -d' ' -f1 /proc/uptime)"
 /app/userpoll-abi-check $SYSCALL_NR
 echo "GUEST-MARK ABI-END rc=\$? uptime=\$(cut -d' ' -f1 /proc/uptime)"
 
-echo "GUEST-MARK RING-START uptime=\$(cut -d' ' -f1 /proc/uptime)"
-java \$JAVA_OPTS -jar /app/junit-console.jar execute --disable-banner --disable-ansi-colors --details=tree \\
-  --class-path "\$CP" $(echo $RING_TESTS)
-echo "GUEST-MARK RING-END rc=\$? uptime=\$(cut -d' ' -f1 /proc/uptime)"
-
-echo "GUEST-MARK ECHO-START uptime=\$(cut -d' ' -f1 /proc/uptime)"
-java \$JAVA_OPTS -jar /app/junit-console.jar execute --disable-banner --disable-ansi-colors --details=tree \\
-  --class-path "\$CP" $(echo $ECHO_TESTS)
-echo "GUEST-MARK ECHO-END rc=\$? uptime=\$(cut -d' ' -f1 /proc/uptime)"
-
-echo "GUEST-MARK CHANNELS-START uptime=\$(cut -d' ' -f1 /proc/uptime)"
-java \$JAVA_OPTS -jar /app/junit-console.jar execute --disable-banner --disable-ansi-colors --details=tree \\
-  --class-path "\$CP" $(echo $CHANNEL_TESTS)
-echo "GUEST-MARK CHANNELS-END rc=\$? uptime=\$(cut -d' ' -f1 /proc/uptime)"
+junit RING -- $(echo $RING_TESTS)
+junit ECHO -- $(echo $ECHO_TESTS)
+junit CHANNELS -- $(echo $CHANNEL_TESTS)
+# Netty's @Timeout values are sized for real CPUs: TCG runs 10-20x slower, so the guest's own timeout bounds a hang.
+junit SUITE -Duserpoll.testsuite.sources=$SUITE_SOURCES -Djunit.jupiter.execution.timeout.mode=disabled \
+  -- $(echo $SUITE_TESTS)
 
 echo "GUEST-MARK HTTP-START uptime=\$(cut -d' ' -f1 /proc/uptime)"
-java \$JAVA_OPTS -jar /app/userpoll-examples.jar http-echo-server --port 8080 --threads 2 --transport userpoll \\
-  > /tmp/http-server.log 2>&1 &
-server=\$!
-for i in \$(seq 1 120); do grep -q listening /tmp/http-server.log && break; sleep 0.5; done
-cat /tmp/http-server.log
-java \$JAVA_OPTS -jar /app/userpoll-examples.jar http-echo-client --port 8080 --connections 8 --requests 4000 \\
-  --size 4096 --pipeline 4 --transport userpoll
-http_rc=\$?
-kill \$server; wait \$server
+http_rc=0
+for arm in $HTTP_ARMS; do
+  transport=\${arm%%/*}; rest=\${arm#*/}; submitter=\${rest%%/*}; window=50
+  [ "\$rest" = "\$submitter" ] || window=\${rest#*/}
+  java \$JAVA_OPTS -Duserpoll.ioSubmitter=\$submitter -Duserpoll.batch.parkWindowMicros=\$window -jar /app/userpoll-examples.jar http-echo-server --port 8080 \\
+    --threads 1 --transport \$transport > /tmp/http-server.log 2>&1 &
+  server=\$!
+  for i in \$(seq 1 120); do grep -q listening /tmp/http-server.log && break; sleep 0.5; done
+  grep listening /tmp/http-server.log
+  # A warm-up, then the measured run with strace counting the server loop thread's system calls.
+  java \$JAVA_OPTS -jar /app/userpoll-examples.jar http-echo-client --port 8080 --connections 8 \\
+    --requests 1000 --size 512 --transport nio > /dev/null 2>&1
+  loop=""
+  for t in /proc/\$server/task/*; do case "\$(cat \$t/comm)" in http-loop*) loop=\${t##*/}; break ;; esac; done
+  strace -c -q -p \$loop -o /tmp/strace.txt & tracer=\$!
+  sleep 2
+  java \$JAVA_OPTS -jar /app/userpoll-examples.jar http-echo-client --port 8080 --connections 8 \\
+    --requests $HTTP_REQUESTS --size 512 --transport nio > /tmp/http-client.log 2>&1
+  rc=\$?
+  kill -INT \$tracer; wait \$tracer
+  cat /tmp/strace.txt
+  calls=\$(awk '\$NF == "total" { print \$4 }' /tmp/strace.txt)
+  cat /tmp/http-client.log
+  grep -q " errors=0 mismatches=0 " /tmp/http-client.log || rc=1
+  kill \$server; wait \$server
+  stats=\$(grep -o 'loop statistics: .*' /tmp/http-server.log)
+  echo "GUEST-HTTP arm=\$arm rc=\$rc requests=$HTTP_REQUESTS syscalls=\$calls \$stats"
+  [ \$rc = 0 ] || http_rc=1
+done
 echo "GUEST-MARK HTTP-END rc=\$http_rc uptime=\$(cut -d' ' -f1 /proc/uptime)"
 
 for f in /tmp/hs_err*.log; do
@@ -217,6 +265,7 @@ abi_rc=$(mark ABI-END | field rc)
 ring_rc=$(mark RING-END | field rc)
 echo_rc=$(mark ECHO-END | field rc)
 channels_rc=$(mark CHANNELS-END | field rc)
+suite_rc=$(mark SUITE-END | field rc)
 http_rc=$(mark HTTP-END | field rc)
 done_at=$(mark DONE | field uptime)
 echo
@@ -225,14 +274,28 @@ echo "kernel:          $KERNEL_RELEASE + epoll-userpoll.patch ($(grep -c '^[+-][
 echo "kernel build:    ${KERNEL_BUILD_S}s (make bzImage, cached tree); java build ${JAVA_BUILD_S}s"
 echo "guest:           /init at ${booted:-?}s of uptime, done at ${done_at:-?}s; qemu wall ${GUEST_S}s (exit $qemu_rc)"
 report() { # name rc details
-  if [ "$2" = 0 ]; then echo "PASS  $1  $3"; else echo "FAIL  $1 (rc=${2:-none})  $3"; fail=1; fi
+  if [ "$2" = 0 ]; then echo "PASS  $1  $3"; elif [ "$2" = skipped ]; then echo "SKIP  $1  (not selected)"
+  else echo "FAIL  $1 (rc=${2:-none})  $3"; fail=1; fi
 }
 report "(a) raw ABI check (C)     " "$abi_rc" "$(grep -o 'USERPOLL-ABI-CHECK: .*' "$LOG" | head -1)"
 grep '^FAIL ' "$LOG" | sed 's/^/        /' || true
 report "(b) ring tests (JUnit)    " "$ring_rc" "$(summary_of RING)"
 report "(c) echo test (JUnit)     " "$echo_rc" "$(summary_of ECHO)"
 report "(d) channel tests (JUnit) " "$channels_rc" "$(summary_of CHANNELS)"
-report "(e) HTTP echo, userpoll   " "$http_rc" "$(grep -m1 -o 'http-echo-client transport=.*' "$LOG" | cut -c18-170)"
+report "(e) Netty suite ($SUITE_SOURCES)" "$suite_rc" "$(summary_of SUITE)"
+report "(f) HTTP echo             " "$http_rc" "$(grep -c '^GUEST-HTTP .*rc=0 ' "$LOG") of $(echo $HTTP_ARMS | wc -w) arms served every byte"
+# The server loop's own kernel entries per request (UserpollLoopStatistics, counted by the transport itself).
+grep '^GUEST-HTTP ' "$LOG" | sed 's/loop statistics: UserpollLoopStatistics(//' | tr -d ',)' | awk '{
+  split("", v)
+  for (i = 2; i <= NF; i++) { n = index($i, "="); if (n) v[substr($i, 1, n - 1)] = substr($i, n + 1) }
+  req = v["requests"] + 0
+  if (req > 0 && v["kernelEntries"] != "")
+    printf "      %-28s system calls/request %.3f (strace, loop thread); by the loop %.3f (park %.3f, submit %.3f, registration %.3f)\n",
+      v["arm"], v["syscalls"] / req, v["kernelEntries"] / req, v["parkEntries"] / req, v["submitEntries"] / req,
+      v["registrationEntries"] / req
+  else
+    printf "      %-28s no statistics (rc %s)\n", v["arm"], v["rc"]
+}'
 # The real source must have run: its tests are skipped (assumption) only where the kernel lacks the ABI.
 if grep -qE "userpoll ring source unavailable|ring source userpoll is unavailable" "$LOG"; then
   echo "FAIL  the guest's JVM found no EPOLL_USERPOLL: $(grep -m1 -oE 'EPOLL_USERPOLL is not supported[^│]*' "$LOG")"

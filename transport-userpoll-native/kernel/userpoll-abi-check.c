@@ -6,7 +6,7 @@
  *
  * Checks the raw EPOLL_USERPOLL ABI (v3 layout, write-slot-then-release-tail publication) of the
  * running kernel, as /work/shared/USERPOLL-ABI.md describes it. Built static, run inside the QEMU
- * guest by run-qemu.sh:  userpoll-abi-check [syscall-number]   (default 451)
+ * guest by run-qemu.sh:  userpoll-abi-check [syscall-number]   (default 463)
  * Prints "PASS name" / "FAIL name: why" per check and a summary line; exits 1 on any failure.
  */
 #define _GNU_SOURCE
@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -53,7 +54,7 @@ struct ring {
 	uint32_t mask;
 };
 
-static long nr_create2 = 451;
+static long nr_create2 = 463;
 static long page;
 static int passed, failed;
 
@@ -332,29 +333,97 @@ static void check_publication(void)
 	CHECK("DEL of an idle item leaves ready_events 0", r.items[0].ready_events == 0 && pending(&r) == 0,
 	      "ready %#x pending %u", r.items[0].ready_events, pending(&r));
 
-	/* Reuse of an item deleted while queued: EPOLLREMOVED cleared, the stale entry carries the new item. */
+	/*
+	 * Reuse of an item deleted while queued, by a ready fd: the ADD's own readiness replaces EPOLLREMOVED and
+	 * rides on the stale entry; the item never has a second entry (the ring holds one per item at most).
+	 */
 	ctl(r.fd, EPOLL_CTL_ADD, p[0], EPOLLIN | EPOLLET, 102);
 	write(p[1], "f", 1);
 	ctl(r.fd, EPOLL_CTL_DEL, p[0], 0, 0);
 	ctl(r.fd, EPOLL_CTL_ADD, p[0], EPOLLIN | EPOLLET, 103);
-	CHECK("re-ADD reusing the item clears EPOLLREMOVED",
-	      !(r.items[0].ready_events & EPOLLREMOVED) && r.items[0].data == 103, "ready %#x data %llu",
-	      r.items[0].ready_events, (unsigned long long)r.items[0].data);
-	uint32_t total = 0;
-	int got103 = 0;
-	while (pending(&r)) {
-		data = take(&r, &events, &item);
-		total++;
-		if (data == 103 && (events & EPOLLIN))
-			got103++;
-	}
-	/* The stale entry takes the new item's bits; the entry the re-ADD queued for them is then dropped. */
-	CHECK("re-added fd's readiness is delivered with its new data, once", got103 == 1 && total == 2,
-	      "got103 %d entries %u", got103, total);
+	CHECK("re-ADD of a ready fd over a stale entry: its bits replace EPOLLREMOVED, no second entry",
+	      (r.items[0].ready_events & EPOLLIN) && !(r.items[0].ready_events & EPOLLREMOVED) &&
+	      r.items[0].data == 103 && pending(&r) == 1,
+	      "ready %#x data %llu pending %u", r.items[0].ready_events, (unsigned long long)r.items[0].data,
+	      pending(&r));
+	data = take(&r, &events, &item);
+	CHECK("the stale entry delivers the re-added fd's readiness with its new data",
+	      data == 103 && (events & EPOLLIN) && !(events & EPOLLREMOVED) && pending(&r) == 0,
+	      "data %llu events %#x pending %u", (unsigned long long)data, events, pending(&r));
+	read(p[0], buf, sizeof(buf));
+	ctl(r.fd, EPOLL_CTL_DEL, p[0], 0, 0);
+
+	/* By an idle fd: EPOLLREMOVED stays (the entry is still queued) until the fd's first event replaces it. */
+	ctl(r.fd, EPOLL_CTL_ADD, p[0], EPOLLIN | EPOLLET, 104);
+	write(p[1], "g", 1);
+	ctl(r.fd, EPOLL_CTL_DEL, p[0], 0, 0);
+	read(p[0], buf, sizeof(buf));
+	ctl(r.fd, EPOLL_CTL_ADD, p[0], EPOLLIN | EPOLLET, 105);
+	CHECK("re-ADD of an idle fd over a stale entry keeps EPOLLREMOVED and the one entry",
+	      r.items[0].ready_events == EPOLLREMOVED && r.items[0].data == 105 && pending(&r) == 1,
+	      "ready %#x data %llu pending %u", r.items[0].ready_events, (unsigned long long)r.items[0].data,
+	      pending(&r));
+	write(p[1], "h", 1);
+	CHECK("its first event replaces EPOLLREMOVED on that entry, no second entry",
+	      (r.items[0].ready_events & EPOLLIN) && !(r.items[0].ready_events & EPOLLREMOVED) && pending(&r) == 1,
+	      "ready %#x pending %u",
+	      r.items[0].ready_events, pending(&r));
+	data = take(&r, &events, &item);
+	CHECK("and is delivered once with the new data", data == 105 && (events & EPOLLIN) && !(events & EPOLLREMOVED) && pending(&r) == 0,
+	      "data %llu events %#x pending %u", (unsigned long long)data, events, pending(&r));
 	read(p[0], buf, sizeof(buf));
 	ctl(r.fd, EPOLL_CTL_DEL, p[0], 0, 0);
 	close_ring(&r);
 	close(p[0]), close(p[1]), close(q[0]), close(q[1]);
+}
+
+/*
+ * The ring's pages are charged to RLIMIT_MEMLOCK of a caller without CAP_IPC_LOCK (run in a child that drops
+ * to nobody with a limit of 4 pages): ENOMEM past the limit, and closing a ring gives its pages back.
+ */
+static void check_memlock(void)
+{
+	int report[2];
+	if (pipe(report)) {
+		CHECK("memlock setup", 0, "pipe failed");
+		return;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct rlimit rl = {4 * page, 4 * page};
+		int res[5];
+		close(report[0]);
+		if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgid(65534) || setuid(65534))
+			_exit(3);
+		/* 8 items: a header page and an index page. 4096 items: 17 pages of header alone. */
+		int a = create2(EPOLL_USERPOLL | EPOLL_CLOEXEC, 8);
+		res[0] = a < 0 ? -errno : 0;
+		int b = create2(EPOLL_USERPOLL | EPOLL_CLOEXEC, 4096);
+		res[1] = b < 0 ? -errno : 0;
+		int c = create2(EPOLL_USERPOLL | EPOLL_CLOEXEC, 8);
+		res[2] = c < 0 ? -errno : 0;
+		int d = create2(EPOLL_USERPOLL | EPOLL_CLOEXEC, 8);
+		res[3] = d < 0 ? -errno : 0;
+		close(a);
+		int e = create2(EPOLL_USERPOLL | EPOLL_CLOEXEC, 8);
+		res[4] = e < 0 ? -errno : 0;
+		write(report[1], res, sizeof(res));
+		_exit(0);
+	}
+	close(report[1]);
+	int res[5] = {1, 1, 1, 1, 1}, status = 0;
+	ssize_t n = read(report[0], res, sizeof(res));
+	waitpid(pid, &status, 0);
+	close(report[0]);
+	if (n != sizeof(res)) {
+		CHECK("memlock: the unprivileged child ran", 0, "child status %#x", status);
+		return;
+	}
+	CHECK("memlock: a 2-page ring within a 4-page limit", res[0] == 0, "result %d", res[0]);
+	CHECK("memlock: a ring past the limit fails with ENOMEM", res[1] == -ENOMEM, "result %d", res[1]);
+	CHECK("memlock: a second 2-page ring fills the limit", res[2] == 0, "result %d", res[2]);
+	CHECK("memlock: a third fails with ENOMEM (pages add up per user)", res[3] == -ENOMEM, "result %d", res[3]);
+	CHECK("memlock: closing a ring gives its pages back", res[4] == 0, "result %d", res[4]);
 }
 
 static void *write_later(void *arg)
@@ -533,6 +602,7 @@ int main(int argc, char **argv)
 	check_waiting();
 	check_keyless_wakeup();
 	check_fork();
+	check_memlock();
 	check_stress();
 	printf("USERPOLL-ABI-CHECK: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

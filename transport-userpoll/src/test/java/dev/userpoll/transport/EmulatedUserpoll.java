@@ -41,6 +41,6 @@ public final class EmulatedUserpoll {
         Userpoll.ensureAvailability(); // the native library, which the emulated kernel uses too
         return UserpollIoHandler.newFactory(
                 new UserpollIoHandlerConfig().setRingSize(ringSize).setIdlePolicy(idlePolicy).setIoSubmitter(submitter),
-                () -> EmulatedUserpollKernel.openRing(ringSize, protocol));
+                () -> EmulatedUserpollKernel.openRing(ringSize, protocol, idlePolicy.spinNanos() > 0));
     }
 }

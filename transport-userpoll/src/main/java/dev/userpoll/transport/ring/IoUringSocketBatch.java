@@ -16,7 +16,9 @@ import java.io.IOException;
  * <p>Two homes: on the io_uring ring source the batch shares the source's ring ({@link #shared}): the source's
  * park or flush submits the operations with everything else and its drain routes their completions here, so a
  * pass costs one {@code io_uring_enter}. Elsewhere (epoll, userpoll) it has a small ring of its own
- * ({@link #open}) and {@link #submitAndComplete()} submits, waits for and delivers the pass's operations.
+ * ({@link #open}) and {@link #submitAndComplete()} submits, waits for and delivers the pass's operations; a source
+ * whose fd polls readable when it has events (userpoll) may instead park in the call that submits them
+ * ({@link #submitAndPark}).
  * <p>Operations are numbered by a free-running sequence number, their {@link UserData} word; the table slot is
  * that number modulo a table twice the SQ's size, so the operations one pass queues while the previous pass's
  * are being delivered never share a slot. {@link #withdraw} takes a closing socket's operations back: queued ones
@@ -85,6 +87,8 @@ public final class IoUringSocketBatch implements AutoCloseable {
 
     /** A completion handler is running (the caller answers a completion). */
     private boolean delivering;
+    /** The doorbell's one-shot poll ({@link #submitAndPark}) is in the kernel, or written and about to be. */
+    private boolean doorbellArmed;
     private boolean closed;
     /** The loop's counters: submits, operations and completions are counted there. */
     private final LoopCounters counters;
@@ -332,23 +336,25 @@ public final class IoUringSocketBatch implements AutoCloseable {
      * Returns how many were delivered.
      */
     public int submitAndComplete() {
-        if (queued == 0 || closed) {
+        if ((queued == 0 && inFlight == 0) || closed) {
             return 0;
         }
         assert ownsRing;
-        int n = queued;
-        ring.publish();
         int attempts = 0;
         int res;
-        do {
-            res = ring.enter(ring.sqPending(), n, Native.IORING_ENTER_GETEVENTS, -1, LoopCounters.SUBMIT);
-        } while (res < 0 && (res == -Native.EINTR || res == -Native.EAGAIN || res == -Native.EBUSY)
-                && ++attempts <= MAX_ENTER_RETRIES);
-        if (res < 0 && ring.sqPending() != 0) {
-            failQueued(res);
-            return n;
-        }
-        onSubmitted();
+        if (queued != 0) {
+            int n = queued;
+            ring.publish();
+            do {
+                res = ring.enter(ring.sqPending(), n, Native.IORING_ENTER_GETEVENTS, -1, LoopCounters.SUBMIT);
+            } while (res < 0 && (res == -Native.EINTR || res == -Native.EAGAIN || res == -Native.EBUSY)
+                    && ++attempts <= MAX_ENTER_RETRIES);
+            if (res < 0 && ring.sqPending() != 0) {
+                failQueued(res);
+                return n;
+            }
+            onSubmitted();
+        } // else only the operations a parking submit took are out (submitAndPark): their completions are here
         int delivered = 0;
         attempts = 0;
         // Each operation completed inside the call; a signal may have ended the wait before they were all posted.
@@ -365,11 +371,56 @@ public final class IoUringSocketBatch implements AutoCloseable {
             long data = ring.cqeUserData(ring.cqHead());
             int cqeRes = ring.cqeRes(ring.cqHead());
             ring.advanceCq();
-            if (UserData.isOperation(data) && complete(data, cqeRes)) {
-                delivered++;
+            if (UserData.isOperation(data)) {
+                if (complete(data, cqeRes)) {
+                    delivered++;
+                }
+            } else if (data == UserData.DOORBELL) {
+                doorbellArmed = false;
             }
         }
         return delivered;
+    }
+
+    /**
+     * On a ring of its own: parks the loop in the call that submits the queued operations, as the io_uring source
+     * parks in the call that submits a shared batch (DESIGN.md 4b). Beside them it arms a one-shot poll of
+     * {@code doorbellFd} for POLLIN (once: an arm that did not fire stays in the kernel for the next park) and waits
+     * for one completion more than the operations, which complete inline: the doorbell's, or {@code timeoutNanos}.
+     * The caller's source makes the doorbell readable when it has events (a userpoll epoll fd polls readable while
+     * its ring holds entries). The operations' completions are delivered by the next {@link #submitAndComplete()}.
+     * Returns false, without entering the kernel, when it cannot park this way now (nothing queued, a completion
+     * not delivered yet, no room for the doorbell's SQE); the caller then does not sleep.
+     */
+    public boolean submitAndPark(int doorbellFd, long timeoutNanos) throws IOException {
+        assert ownsRing;
+        if (closed || queued == 0 || inFlight != 0) {
+            return false;
+        }
+        // Take what a doorbell that rang after the last park left in the CQ: it would end this wait at once.
+        while (ring.cqHead() != ring.cqTail()) {
+            if (ring.cqeUserData(ring.cqHead()) != UserData.DOORBELL) {
+                return false;
+            }
+            ring.advanceCq();
+            doorbellArmed = false;
+        }
+        if (!doorbellArmed) {
+            if (ring.writeSqe(Native.IORING_OP_POLL_ADD, doorbellFd, 0, 0, Native.EPOLLIN, UserData.DOORBELL) < 0) {
+                return false;
+            }
+            doorbellArmed = true;
+        }
+        int n = queued;
+        ring.publish();
+        int res = ring.enter(ring.sqPending(), n + 1, Native.IORING_ENTER_GETEVENTS, timeoutNanos,
+                LoopCounters.PARK);
+        onSubmitted(true);
+        if (res < 0 && res != -Native.ETIME && res != -Native.EINTR) {
+            // What the kernel did not take (the doorbell's SQE too) stays in the SQ and goes with the next submit.
+            throw Errno.ioException("io_uring_enter (parking submit)", res);
+        }
+        return true;
     }
 
     /** The ring refused the submit: the queued SQEs become NOPs and their owners hear the error. */

@@ -86,7 +86,7 @@ public final class RingSources {
                                   boolean registerRingFd) throws IOException {
         switch (name) {
             case USERPOLL:
-                return new UserpollRing(ringSize);
+                return new UserpollRing(ringSize, spinning);
             case IO_URING:
                 IoUringPollRing ring = new IoUringPollRing(ringSize, spinning, ioUringSetupFlags);
                 ring.registerRingFd = registerRingFd;

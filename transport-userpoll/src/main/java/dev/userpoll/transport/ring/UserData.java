@@ -28,6 +28,8 @@ public final class UserData {
     static final long REMOVAL = CONTROL | 2;
     /** A source's own timer fd (the userpoll source's park deadline). */
     static final long TIMER = CONTROL | 3;
+    /** A batch's one-shot poll of its source's doorbell fd ({@link IoUringSocketBatch#submitAndPark}). */
+    static final long DOORBELL = CONTROL | 4;
 
     private UserData() {
     }

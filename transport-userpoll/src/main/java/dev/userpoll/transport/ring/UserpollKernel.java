@@ -44,6 +44,23 @@ interface UserpollKernel {
          */
         int await(int timeoutMillis);
 
+        /**
+         * An fd that polls readable when the ring has entries published since {@link #resetDoorbell()}, or -1
+         * when there is none: a real userpoll epoll fd polls readable exactly while {@code head != tail}. A
+         * batched loop parks by polling it in the io_uring call that submits its queued sends.
+         */
+        default int doorbellFd() {
+            return -1;
+        }
+
+        /**
+         * Called before the ring is checked one last time and {@link #doorbellFd()} is polled: an entry published
+         * before this call is seen by that check, one published after it makes the doorbell readable. A kernel
+         * fd needs nothing here (its readability is the ring's state itself).
+         */
+        default void resetDoorbell() {
+        }
+
         /** Unmaps both regions and closes the epoll fd. */
         void close();
     }

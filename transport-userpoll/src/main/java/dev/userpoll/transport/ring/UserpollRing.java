@@ -5,17 +5,9 @@ import dev.userpoll.transport.internal.UserpollProperties;
 import dev.userpoll.transport.internal.UserpollProperties.Setting;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
-import static dev.userpoll.transport.ring.UserpollRingLayout.EPOLL_CLOEXEC;
-import static dev.userpoll.transport.ring.UserpollRingLayout.EPOLL_USERPOLL;
-import static dev.userpoll.transport.ring.UserpollRingLayout.HEADER_LENGTH_OFFSET;
-import static dev.userpoll.transport.ring.UserpollRingLayout.INDEX_LENGTH_OFFSET;
-import static dev.userpoll.transport.ring.UserpollRingLayout.MAGIC_OFFSET;
 import static dev.userpoll.transport.ring.UserpollRingLayout.MAX_ITEMS;
-import static dev.userpoll.transport.ring.UserpollRingLayout.MAX_ITEMS_NR_OFFSET;
 
 /**
  * The {@link RingSource} of a kernel carrying EPOLL_USERPOLL: the kernel writes readiness into a
@@ -38,6 +30,10 @@ import static dev.userpoll.transport.ring.UserpollRingLayout.MAX_ITEMS_NR_OFFSET
  * scheduled tasks need precise). A timer left armed by a park that ended early fires into the ring
  * later and costs at most one spurious wakeup. {@link #wakeup()} writes an eventfd registered in the
  * same ring. Neither internal fd is ever delivered to a handler.
+ * <p>Batched I/O: the loop's batch has an io_uring of its own. A pass that ends with sends queued parks in the
+ * {@code io_uring_enter} that submits them, polling the epoll fd (readable while the ring holds entries) beside
+ * them, for at most the batch's park window ({@link IoUringSocketBatch#submitAndPark}); so a reply costs no
+ * system call of its own, as on the io_uring source.
  * <p>The calls on the userpoll epoll itself (create and map, {@code epoll_ctl}, the park) go through
  * {@link UserpollKernel}: the system calls ({@link #SYSCALLS}) here, an emulated kernel in tests.
  */
@@ -52,13 +48,12 @@ public final class UserpollRing implements RingSource {
     /** Deadlines shorter than this that are not whole milliseconds use the timerfd. */
     static final long TIMERFD_BELOW_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
-    private static final String EVENTPOLL_LINK = "anon_inode:[eventpoll]";
     private static final long NANOS_PER_MILLI = TimeUnit.MILLISECONDS.toNanos(1);
 
     /** The kernel itself: detection, then {@code epoll_create2} at the number that proved to be it. */
     static final UserpollKernel SYSCALLS = size -> {
         Detected d = detected();
-        return Opened.open(d.syscallNumber, size, d.protocol);
+        return KernelUserpollEpoll.open(d.syscallNumber, size, d.protocol);
     };
 
     private static volatile Detected detected;
@@ -69,6 +64,12 @@ public final class UserpollRing implements RingSource {
     private final LoopCounters counters = new LoopCounters();
     private final EventFdWaker waker;
     private final int timerFd;
+    /** The loop watches the ring from user space before it parks: it submits its sends first, never in a park. */
+    private final boolean spinning;
+    /** The loop's batched socket I/O, on a ring of its own ({@link #openSocketBatch}); null on the direct path. */
+    private IoUringSocketBatch batch;
+    /** How long a park that submits queued sends may last (0: such parks are off). */
+    private long parkWindowNanos;
     /** Drain's view of the caller's handler; a field so that drain does not allocate a lambda. */
     private final ReadyHandler dispatcher = this::dispatch;
     private ReadyHandler handler;
@@ -82,11 +83,22 @@ public final class UserpollRing implements RingSource {
      * rounded up by the kernel to a power of two, at most {@value UserpollRingLayout#MAX_ITEMS}.
      */
     public UserpollRing(int ringSize) throws IOException {
-        this(ringSize, SYSCALLS);
+        this(ringSize, false, SYSCALLS);
+    }
+
+    /** As {@link #UserpollRing(int)}, for a loop that {@code spinning} watches the ring before it parks. */
+    public UserpollRing(int ringSize, boolean spinning) throws IOException {
+        this(ringSize, spinning, SYSCALLS);
     }
 
     /** As {@link #UserpollRing(int)}, with the kernel calls answered by {@code kernel}. */
     UserpollRing(int ringSize, UserpollKernel kernel) throws IOException {
+        this(ringSize, false, kernel);
+    }
+
+    /** As {@link #UserpollRing(int, boolean)}, with the kernel calls answered by {@code kernel}. */
+    UserpollRing(int ringSize, boolean spinning, UserpollKernel kernel) throws IOException {
+        this.spinning = spinning;
         int size = (int) Math.min(MAX_ITEMS, Math.max(1L, (long) ringSize + 2));
         UserpollKernel.Epoll opened = kernel.create(size);
         EventFdWaker efd = null;
@@ -202,6 +214,10 @@ public final class UserpollRing implements RingSource {
         if (timeoutNanos == 0 || consumer.hasEntries()) {
             return;
         }
+        if (batch != null && batch.queued() != 0) {
+            parkSubmitting(timeoutNanos);
+            return;
+        }
         int timeoutMillis;
         if (timeoutNanos < 0) {
             timeoutMillis = -1;
@@ -218,6 +234,39 @@ public final class UserpollRing implements RingSource {
         if (res < 0 && res != -Native.ESTALE && res != -Native.EINTR) {
             throw Errno.ioException("epoll_wait(userpoll epfd " + epoll.fd() + ")", res);
         }
+    }
+
+    /**
+     * Parks in the call that submits the batch's queued sends, until the epoll fd polls readable (an entry: readiness
+     * or a wakeup) or the window passes; whichever deadline is nearer bounds the wait, in nanoseconds.
+     */
+    private void parkSubmitting(long timeoutNanos) throws IOException {
+        epoll.resetDoorbell();
+        if (consumer.hasEntries()) {
+            return; // published before the reset: the doorbell would not ring for it
+        }
+        batch.submitAndPark(epoll.doorbellFd(), timeoutNanos < 0 ? parkWindowNanos
+                : Math.min(timeoutNanos, parkWindowNanos));
+    }
+
+    /**
+     * Opens the loop's batch on a small io_uring of its own. Its parks with queued sends need a doorbell fd from the
+     * kernel and a window; a spinning loop submits before it spins instead.
+     */
+    @Override
+    public IoUringSocketBatch openSocketBatch(int entries, int parkWindowMicros) throws IOException {
+        if (batch != null) {
+            throw new IllegalStateException("this ring source already has a socket batch");
+        }
+        batch = IoUringSocketBatch.open(entries, counters);
+        parkWindowNanos = epoll.doorbellFd() < 0 ? 0 : TimeUnit.MICROSECONDS.toNanos(Math.max(0, parkWindowMicros));
+        return batch;
+    }
+
+    /** Not a queued recv (its data would wait for the window; the pass submits it at once), nor a spinning loop. */
+    @Override
+    public boolean canParkWithQueuedIo() {
+        return batch != null && parkWindowNanos > 0 && !spinning && batch.queuedRecvs() == 0;
     }
 
     @Override
@@ -297,7 +346,7 @@ public final class UserpollRing implements RingSource {
                 continue;
             }
             try {
-                Opened.open(nr, PROBE_SIZE, protocol).close();
+                KernelUserpollEpoll.open(nr, PROBE_SIZE, protocol).close();
                 return new Detected(nr, protocol);
             } catch (IOException e) {
                 attempts.append(' ').append(e.getMessage());
@@ -336,123 +385,6 @@ public final class UserpollRing implements RingSource {
         Detected(int syscallNumber, UserpollProtocol protocol) {
             this.syscallNumber = syscallNumber;
             this.protocol = protocol;
-        }
-    }
-
-    /** A proven userpoll epoll fd with both regions mapped (USERPOLL-ABI.md, "Mapping"), and its system calls. */
-    private static final class Opened implements UserpollKernel.Epoll {
-        final int epfd;
-        final MappedMemory header;
-        final MappedMemory index;
-        final UserpollProtocol protocol;
-
-        private Opened(int epfd, MappedMemory header, MappedMemory index, UserpollProtocol protocol) {
-            this.epfd = epfd;
-            this.header = header;
-            this.index = index;
-            this.protocol = protocol;
-        }
-
-        /** Calls {@code epoll_create2} at {@code nr}; closes whatever it got unless all of it is proven. */
-        static Opened open(int nr, int size, UserpollProtocol protocol) throws IOException {
-            int fd = Native.epollCreate2(nr, EPOLL_USERPOLL | EPOLL_CLOEXEC, size);
-            if (fd < 0) {
-                // ENOMEM from a real epoll_create2: the ring's pages are charged to RLIMIT_MEMLOCK, which Errno.describe names.
-                throw new IOException("failed with " + Errno.describe(fd));
-            }
-            MappedMemory page = null;
-            MappedMemory header = null;
-            try {
-                String link = readLink(fd);
-                if (!EVENTPOLL_LINK.equals(link)) {
-                    throw new IOException("returned fd " + fd + " which is " + link + ", not " + EVENTPOLL_LINK);
-                }
-                page = map(fd, 0, Native.PAGE_SIZE, "header page");
-                int magic = page.getInt(MAGIC_OFFSET);
-                int headerLength = page.getInt(HEADER_LENGTH_OFFSET);
-                int indexLength = page.getInt(INDEX_LENGTH_OFFSET);
-                int maxItems = page.getInt(MAX_ITEMS_NR_OFFSET);
-                String wrong = UserpollRingLayout.validate(magic, headerLength, indexLength, maxItems,
-                        Native.PAGE_SIZE);
-                if (wrong != null) {
-                    throw new IOException("returned an eventpoll whose mapped header is not a userpoll header: "
-                            + wrong);
-                }
-                if (headerLength > Native.PAGE_SIZE) {
-                    page.close();
-                    page = null;
-                    header = map(fd, 0, headerLength, "header");
-                } else {
-                    header = page;
-                    page = null;
-                }
-                MappedMemory index = map(fd, headerLength, indexLength, "index ring");
-                return new Opened(fd, header, index, protocol);
-            } catch (IOException | RuntimeException e) {
-                if (page != null) {
-                    page.close();
-                }
-                if (header != null) {
-                    header.close();
-                }
-                Native.close(fd);
-                throw e;
-            }
-        }
-
-        private static MappedMemory map(int fd, long offset, int length, String what) throws IOException {
-            long addr = Native.mmap(length, Native.MAP_PROT_READ_WRITE, Native.MAP_SHARED_POPULATE, fd, offset);
-            if (addr < 0) {
-                throw new IOException("returned an eventpoll fd, but mmap of its " + what + " (offset " + offset
-                        + ", " + length + " bytes) failed with " + Errno.describe((int) addr));
-            }
-            return MappedMemory.owning(addr, length);
-        }
-
-        private static String readLink(int fd) throws IOException {
-            try {
-                return Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
-            } catch (IOException | UnsupportedOperationException e) {
-                throw new IOException("returned fd " + fd + " whose /proc/self/fd link cannot be read: " + e, e);
-            }
-        }
-
-        @Override
-        public int fd() {
-            return epfd;
-        }
-
-        @Override
-        public UserpollProtocol protocol() {
-            return protocol;
-        }
-
-        @Override
-        public MappedMemory header() {
-            return header;
-        }
-
-        @Override
-        public MappedMemory index() {
-            return index;
-        }
-
-        @Override
-        public int ctl(int op, int fd, int events, long data) {
-            return Native.epollCtl(epfd, op, fd, events, data);
-        }
-
-        @Override
-        public int await(int timeoutMillis) {
-            // NULL/0: a userpoll epfd only sleeps; -ESTALE means the ring has entries.
-            return Native.epollWait(epfd, 0, 0, timeoutMillis);
-        }
-
-        @Override
-        public void close() {
-            index.close();
-            header.close();
-            Native.close(epfd);
         }
     }
 }

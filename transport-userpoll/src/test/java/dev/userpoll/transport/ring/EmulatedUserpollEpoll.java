@@ -27,6 +27,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *   <li>Park: {@code -ESTALE} while {@code head != tail}, else sleep until the producer queues an entry
  *       ({@code -ESTALE}), the timeout passes (0) or the thread is interrupted ({@code -EINTR}; the interrupt
  *       is this emulation's signal, and is consumed as a handled signal is).</li>
+ *   <li>Doorbell: the kernel's epoll fd polls readable while the ring holds entries; the emulation's doorbell is an
+ *       eventfd that a producer writes after publishing, once per {@link #resetDoorbell()}, which empties it
+ *       first. So an entry published before the reset is seen by the consumer's check after it, one after it
+ *       makes the eventfd readable: what a parking submit needs of the real fd.</li>
  *   <li>The real set reports bits already masked by the interest set; the kernel's raw wakeup key may carry
  *       more, which the consumer masks. A file closed while registered leaves the real set at once; the
  *       emulation learns of it at the next {@code DEL} or {@code ADD} of that fd number and then frees the
@@ -46,6 +50,10 @@ final class EmulatedUserpollEpoll implements UserpollKernel.Epoll {
     private final UserpollTestProducer ring;
     private final int epfd;
     private final int stopFd;
+    private final int doorbellFd;
+    /** A reset asked for the next publication to ring the doorbell. */
+    private final java.util.concurrent.atomic.AtomicBoolean doorbellWanted =
+            new java.util.concurrent.atomic.AtomicBoolean();
     private final MappedMemory[] eventBuffers;
     private final Thread[] producers;
 
@@ -75,10 +83,12 @@ final class EmulatedUserpollEpoll implements UserpollKernel.Epoll {
         ring = new UserpollTestProducer(protocol, size);
         int ep = -1;
         int stop = -1;
+        int bell = -1;
         MappedMemory[] buffers = new MappedMemory[producers];
         try {
             ep = Errno.check("epoll_create1", Native.epollCreate());
             stop = Errno.check("eventfd", Native.eventFd());
+            bell = Errno.check("eventfd", Native.eventFd());
             // Level-triggered: once written, it wakes every producer, not just one.
             Errno.check("epoll_ctl(ADD, stop eventfd)",
                     Native.epollCtl(ep, Native.EPOLL_CTL_ADD, stop, Native.EPOLLIN, STOP_DATA));
@@ -94,6 +104,9 @@ final class EmulatedUserpollEpoll implements UserpollKernel.Epoll {
             if (stop >= 0) {
                 Native.close(stop);
             }
+            if (bell >= 0) {
+                Native.close(bell);
+            }
             if (ep >= 0) {
                 Native.close(ep);
             }
@@ -102,6 +115,7 @@ final class EmulatedUserpollEpoll implements UserpollKernel.Epoll {
         }
         epfd = ep;
         stopFd = stop;
+        doorbellFd = bell;
         eventBuffers = buffers;
         fdOfItem = new int[ring.maxItems];
         interestOfItem = new int[ring.maxItems];
@@ -280,6 +294,10 @@ final class EmulatedUserpollEpoll implements UserpollKernel.Epoll {
                 lock.readLock().unlock();
             }
             unparkParker();
+            // After the volatile tail update of publish: pairs with resetDoorbell's set before the consumer's check.
+            if (doorbellWanted.getAndSet(false)) {
+                Native.eventFdWrite(doorbellFd, 1);
+            }
             if (stop) {
                 return;
             }
@@ -331,6 +349,17 @@ final class EmulatedUserpollEpoll implements UserpollKernel.Epoll {
         }
     }
 
+    @Override
+    public int doorbellFd() {
+        return doorbellFd;
+    }
+
+    @Override
+    public void resetDoorbell() {
+        Native.eventFdRead(doorbellFd); // non-blocking: EAGAIN when it is empty already
+        doorbellWanted.set(true);
+    }
+
     /** {@code head != tail}, both read volatile (the park's half of the handshake with the producer). */
     boolean hasEntries() {
         return ring.head() != ring.tail();
@@ -363,6 +392,7 @@ final class EmulatedUserpollEpoll implements UserpollKernel.Epoll {
         }
         Native.close(epfd);
         Native.close(stopFd);
+        Native.close(doorbellFd);
         for (MappedMemory b : eventBuffers) {
             b.close();
         }

@@ -49,7 +49,12 @@ public final class EmulatedUserpollKernel implements UserpollKernel {
 
     /** A {@link UserpollRing} over a new emulated kernel, as {@code new UserpollRing(ringSize)} is over the real one. */
     public static RingSource openRing(int ringSize, UserpollProtocol protocol) throws IOException {
-        return new UserpollRing(ringSize, new EmulatedUserpollKernel(protocol));
+        return openRing(ringSize, protocol, false);
+    }
+
+    /** As {@link #openRing(int, UserpollProtocol)}, for a loop that {@code spinning} watches the ring first. */
+    public static RingSource openRing(int ringSize, UserpollProtocol protocol, boolean spinning) throws IOException {
+        return new UserpollRing(ringSize, spinning, new EmulatedUserpollKernel(protocol));
     }
 
     @Override

@@ -355,8 +355,28 @@ public final class IoUringSocketBatch implements AutoCloseable {
             }
             onSubmitted();
         } // else only the operations a parking submit took are out (submitAndPark): their completions are here
+        return reap();
+    }
+
+    /**
+     * Delivers the completions of the operations the last {@link #submitAndPark} took, before anything else the
+     * loop learned while it was parked: the order the io_uring source's drain has too, where they precede any later
+     * readiness in its CQ. A channel must hear how much of its send went out before an {@code EPOLLOUT} edge that
+     * came after it, or it would wait for an edge it already had. Returns how many were delivered.
+     */
+    public int completeParked() {
+        if (inFlight == 0 || closed) {
+            return 0;
+        }
+        assert ownsRing;
+        return reap();
+    }
+
+    /** Delivers, in CQ order, the completions of every operation in flight; they completed inside their submit. */
+    private int reap() {
+        int res;
         int delivered = 0;
-        attempts = 0;
+        int attempts = 0;
         // Each operation completed inside the call; a signal may have ended the wait before they were all posted.
         while (inFlight != 0) {
             int tail = ring.cqTail();

@@ -178,7 +178,8 @@ public final class UserpollRing implements RingSource {
     @Override
     public int drain(ReadyHandler handler) {
         this.handler = handler;
-        delivered = 0;
+        // What a parking submit sent is answered first: its completions precede any readiness that woke the park.
+        delivered = batch == null ? 0 : batch.completeParked();
         try {
             consumer.drain(dispatcher);
         } finally {

@@ -6,7 +6,7 @@
 #   (c) the whole-transport echo test (UserpollEchoTest) on every ring source, the real userpoll included;
 #   (d) the channel, event-loop, batched-I/O and statistics tests on every ring source;
 #   (e) a part of Netty's socket test suite on userpoll:userpoll with both submitters (echo, half-closed, RST,
-#       auto-read, read-pending, file region, SSL echo);
+#       auto-read, read-pending, file region, gathering write, SSL echo);
 #   (f) the examples' HTTP echo server on userpoll (direct and batched), io_uring (batched) and epoll (direct),
 #       its client checking every byte, and the server loop's kernel entries per request on each.
 # Then prints a pass/fail summary and exits non-zero on any failure.
@@ -153,6 +153,7 @@ SUITE_TESTS=${USERPOLL_GUEST_SUITE_TESTS:-"--select-class dev.userpoll.transport
  --select-class dev.userpoll.transport.testsuite.UserpollSocketAutoReadTest
  --select-class dev.userpoll.transport.testsuite.UserpollSocketReadPendingTest
  --select-class dev.userpoll.transport.testsuite.UserpollSocketFileRegionTest
+ --select-class dev.userpoll.transport.testsuite.UserpollSocketGatheringWriteTest
  --select-class dev.userpoll.transport.testsuite.UserpollSocketSslEchoTest"}
 # (f): the HTTP echo server on these transport choices and submitters (transport/submitter[/park window in us,
 # default 50; 0 submits queued sends before parking]); the client checks every byte.

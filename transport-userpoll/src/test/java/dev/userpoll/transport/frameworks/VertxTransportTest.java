@@ -52,7 +52,14 @@ class VertxTransportTest {
         return b;
     }
 
-    private static <T> T await(Future<T> f) throws Exception {
+    private static Future<Buffer> echo(HttpClient client, int port, int size) {
+        return client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("localhost").setPort(port)
+                        .setURI("/echo"))
+                .compose(req -> req.send(Buffer.buffer(payload(size))))
+                .compose(HttpClientResponse::body);
+    }
+
+        private static <T> T await(Future<T> f) throws Exception {
         return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
@@ -92,12 +99,19 @@ class VertxTransportTest {
             // Vert.x's own client on the choice, through its address resolver ("localhost"). A connection per request:
             // Vert.x 5.0.7's client now and then never completes a request on a reused keep-alive connection, on
             // Netty's transports as on this one (about 1 round in 30 of five requests), which a test cannot afford.
+            // The stall was also seen once on a new connection (NIO, in a full run): a request that has not completed
+            // in 10 s is sent once more, logged; two stalls in a row fail the test.
             HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
             for (int size : List.of(1, 100_000)) {
-                Buffer body = await(client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("localhost")
-                                .setPort(server.actualPort()).setURI("/echo"))
-                        .compose(req -> req.send(Buffer.buffer(payload(size))))
-                        .compose(HttpClientResponse::body));
+                Buffer body;
+                try {
+                    body = echo(client, server.actualPort(), size).toCompletionStage().toCompletableFuture()
+                            .get(10, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    System.out.println("VertxTransportTest: Vert.x client request of " + size + " bytes on " + choice
+                            + " did not complete in 10 s; sent once more");
+                    body = await(echo(client, server.actualPort(), size));
+                }
                 assertArrayEquals(payload(size), body.getBytes(), "Vert.x client, " + size + " bytes");
             }
 

@@ -16,9 +16,9 @@ import java.io.IOException;
  * <p>Two homes: on the io_uring ring source the batch shares the source's ring ({@link #shared}): the source's
  * park or flush submits the operations with everything else and its drain routes their completions here, so a
  * pass costs one {@code io_uring_enter}. Elsewhere (epoll, userpoll) it has a small ring of its own
- * ({@link #open}) and {@link #submitAndComplete()} submits, waits for and delivers the pass's operations; a source
- * whose fd polls readable when it has events (userpoll) may instead park in the call that submits them
- * ({@link #submitAndPark}).
+ * ({@link #open}), which an {@link OwnRingBatchDriver} submits, parks on and reaps: {@link #submitAndComplete()}
+ * submits, waits for and delivers the pass's operations; a source whose fd polls readable when it has events
+ * (userpoll) may instead park in the call that submits them ({@link #submitAndPark}).
  * <p>Operations are numbered by a free-running sequence number, their {@link UserData} word; the table slot is
  * that number modulo a table twice the SQ's size, so the operations one pass queues while the previous pass's
  * are being delivered never share a slot. {@link #withdraw} takes a closing socket's operations back: queued ones
@@ -46,7 +46,6 @@ public final class IoUringSocketBatch implements AutoCloseable {
 
     /** Iovecs shared by the sendmsg operations of one submit. */
     static final int IOV_ARENA_ENTRIES = 4096;
-    private static final int MAX_ENTER_RETRIES = 100;
 
     private static final byte FREE = 0;
     private static final byte QUEUED = 1;
@@ -55,7 +54,8 @@ public final class IoUringSocketBatch implements AutoCloseable {
     private static final byte SEND = 1;
 
     private final IoUringRing ring;
-    private final boolean ownsRing;
+    /** Submits, parks on and reaps the ring when the batch has one of its own; null on a shared ring. */
+    private final OwnRingBatchDriver ownRing;
     private final MappedMemory iovArena;
     /**
      * A view of the caller's iovec array (the loop's {@code IovArray}, whose address never changes), made once:
@@ -87,8 +87,6 @@ public final class IoUringSocketBatch implements AutoCloseable {
 
     /** A completion handler is running (the caller answers a completion). */
     private boolean delivering;
-    /** The doorbell's one-shot poll ({@link #submitAndPark}) is in the kernel, or written and about to be. */
-    private boolean doorbellArmed;
     private boolean closed;
     /** The loop's counters: submits, operations and completions are counted there. */
     private final LoopCounters counters;
@@ -97,7 +95,7 @@ public final class IoUringSocketBatch implements AutoCloseable {
                                MappedMemory msghdrs, int tableSize, LoopCounters counters) {
         this.ring = ring;
         this.counters = counters;
-        this.ownsRing = ownsRing;
+        this.ownRing = ownsRing ? new OwnRingBatchDriver(ring, this) : null;
         this.capacity = capacity;
         this.iovArena = iovArena;
         this.msghdrs = msghdrs;
@@ -146,7 +144,7 @@ public final class IoUringSocketBatch implements AutoCloseable {
 
     /** Whether this batch shares the ring source's ring (its completions arrive through the source's drain). */
     public boolean isShared() {
-        return !ownsRing;
+        return ownRing == null;
     }
 
     /** Queues a recv of up to {@code length} bytes into {@code address}; false when the batch is full. */
@@ -243,6 +241,16 @@ public final class IoUringSocketBatch implements AutoCloseable {
         return queuedRecvs;
     }
 
+    /** Operations handed to the kernel whose completion was neither delivered nor withdrawn. */
+    int inFlight() {
+        return inFlight;
+    }
+
+    /** Closed: nothing is queued or submitted any more. */
+    boolean isClosed() {
+        return closed;
+    }
+
     /** Whether a completion handler is running: the caller is answering a completion. */
     public boolean isDelivering() {
         return delivering;
@@ -330,121 +338,26 @@ public final class IoUringSocketBatch implements AutoCloseable {
         return states[slot] == SUBMITTED && seqs[slot] == seq;
     }
 
-    /**
-     * On a ring of its own: submits every queued operation in one {@code io_uring_enter} that waits for all
-     * of their completions, then delivers them in order (a handler may queue operations for the next submit).
-     * Returns how many were delivered.
-     */
+    /** On a ring of its own: submits the queued operations, delivers their completions ({@link OwnRingBatchDriver}). */
     public int submitAndComplete() {
-        if ((queued == 0 && inFlight == 0) || closed) {
-            return 0;
-        }
-        assert ownsRing;
-        int attempts = 0;
-        int res;
-        if (queued != 0) {
-            int n = queued;
-            ring.publish();
-            do {
-                res = ring.enter(ring.sqPending(), n, Native.IORING_ENTER_GETEVENTS, -1, LoopCounters.SUBMIT);
-            } while (res < 0 && (res == -Native.EINTR || res == -Native.EAGAIN || res == -Native.EBUSY)
-                    && ++attempts <= MAX_ENTER_RETRIES);
-            if (res < 0 && ring.sqPending() != 0) {
-                failQueued(res);
-                return n;
-            }
-            onSubmitted();
-        } // else only the operations a parking submit took are out (submitAndPark): their completions are here
-        return reap();
+        return ownRing.submitAndComplete();
     }
 
-    /**
-     * Delivers the completions of the operations the last {@link #submitAndPark} took, before anything else the
-     * loop learned while it was parked: the order the io_uring source's drain has too, where they precede any later
-     * readiness in its CQ. A channel must hear how much of its send went out before an {@code EPOLLOUT} edge that
-     * came after it, or it would wait for an edge it already had. Returns how many were delivered.
-     */
+    /** On a ring of its own: delivers what the last {@link #submitAndPark} took, first ({@link OwnRingBatchDriver}). */
     public int completeParked() {
-        if (inFlight == 0 || closed) {
-            return 0;
-        }
-        assert ownsRing;
-        return reap();
-    }
-
-    /** Delivers, in CQ order, the completions of every operation in flight; they completed inside their submit. */
-    private int reap() {
-        int res;
-        int delivered = 0;
-        int attempts = 0;
-        // Each operation completed inside the call; a signal may have ended the wait before they were all posted.
-        while (inFlight != 0) {
-            int tail = ring.cqTail();
-            if (ring.cqHead() == tail) {
-                res = ring.enter(0, 1, Native.IORING_ENTER_GETEVENTS, -1, LoopCounters.SUBMIT);
-                if (res < 0 && res != -Native.EINTR && ++attempts > MAX_ENTER_RETRIES) {
-                    failSubmitted(res);
-                    break;
-                }
-                continue;
-            }
-            long data = ring.cqeUserData(ring.cqHead());
-            int cqeRes = ring.cqeRes(ring.cqHead());
-            ring.advanceCq();
-            if (UserData.isOperation(data)) {
-                if (complete(data, cqeRes)) {
-                    delivered++;
-                }
-            } else if (data == UserData.DOORBELL) {
-                doorbellArmed = false;
-            }
-        }
-        return delivered;
+        return ownRing.completeParked();
     }
 
     /**
-     * On a ring of its own: parks the loop in the call that submits the queued operations, as the io_uring source
-     * parks in the call that submits a shared batch (DESIGN.md 4b). Beside them it arms a one-shot poll of
-     * {@code doorbellFd} for POLLIN (once: an arm that did not fire stays in the kernel for the next park) and waits
-     * for one completion more than the operations, which complete inline: the doorbell's, or {@code timeoutNanos}.
-     * The caller's source makes the doorbell readable when it has events (a userpoll epoll fd polls readable while
-     * its ring holds entries). The operations' completions are delivered by the next {@link #submitAndComplete()}.
-     * Returns false, without entering the kernel, when it cannot park this way now (nothing queued, a completion
-     * not delivered yet, no room for the doorbell's SQE); the caller then does not sleep.
+     * On a ring of its own: parks the loop in the call that submits the queued operations, until {@code doorbellFd}
+     * polls readable or {@code timeoutNanos} ({@link OwnRingBatchDriver}); false when it cannot park this way now.
      */
     public boolean submitAndPark(int doorbellFd, long timeoutNanos) throws IOException {
-        assert ownsRing;
-        if (closed || queued == 0 || inFlight != 0) {
-            return false;
-        }
-        // Take what a doorbell that rang after the last park left in the CQ: it would end this wait at once.
-        while (ring.cqHead() != ring.cqTail()) {
-            if (ring.cqeUserData(ring.cqHead()) != UserData.DOORBELL) {
-                return false;
-            }
-            ring.advanceCq();
-            doorbellArmed = false;
-        }
-        if (!doorbellArmed) {
-            if (ring.writeSqe(Native.IORING_OP_POLL_ADD, doorbellFd, 0, 0, Native.EPOLLIN, UserData.DOORBELL) < 0) {
-                return false;
-            }
-            doorbellArmed = true;
-        }
-        int n = queued;
-        ring.publish();
-        int res = ring.enter(ring.sqPending(), n + 1, Native.IORING_ENTER_GETEVENTS, timeoutNanos,
-                LoopCounters.PARK);
-        onSubmitted(true);
-        if (res < 0 && res != -Native.ETIME && res != -Native.EINTR) {
-            // What the kernel did not take (the doorbell's SQE too) stays in the SQ and goes with the next submit.
-            throw Errno.ioException("io_uring_enter (parking submit)", res);
-        }
-        return true;
+        return ownRing.submitAndPark(doorbellFd, timeoutNanos);
     }
 
     /** The ring refused the submit: the queued SQEs become NOPs and their owners hear the error. */
-    private void failQueued(int error) {
+    void failQueued(int error) {
         for (int seq = firstQueuedSeq; seq != nextSeq; seq++) {
             int slot = seq & tableMask;
             if (states[slot] == QUEUED && seqs[slot] == seq) {
@@ -459,7 +372,7 @@ public final class IoUringSocketBatch implements AutoCloseable {
         failSubmitted(error);
     }
 
-    private void failSubmitted(int error) {
+    void failSubmitted(int error) {
         for (int i = 0; i <= tableMask; i++) {
             if (states[i] == SUBMITTED) {
                 complete(UserData.operation(seqs[i]), error);
@@ -552,7 +465,7 @@ public final class IoUringSocketBatch implements AutoCloseable {
         queued = 0;
         queuedRecvs = 0;
         inFlight = 0;
-        if (ownsRing) {
+        if (ownRing != null) {
             ring.close();
         }
         msghdrs.close();

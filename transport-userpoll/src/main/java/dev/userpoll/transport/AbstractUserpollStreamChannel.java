@@ -24,8 +24,8 @@ import java.net.SocketAddress;
 
 /**
  * A stream channel on edge-triggered readiness (DESIGN.md section 4): a read session reads until EAGAIN, EOF,
- * a short read or {@code maxMessagesPerRead}; a flush writes (gathering, or sendfile for a
- * {@link DefaultFileRegion}) until done or EAGAIN, then waits for the OUT edge. The rules are written once,
+ * a short read or {@code maxMessagesPerRead}; a flush writes (gathering, or a file region through
+ * {@link FileRegionWrites}) until done or EAGAIN, then waits for the OUT edge. The rules are written once,
  * here; the reads and writes themselves go through the loop's {@link SocketIo}, which performs them at once or
  * queues them in the loop's batch and hands their results back to {@link StreamUnsafe}'s {@link IoCompletion}.
  */
@@ -122,7 +122,7 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
             if (msg instanceof ByteBuf) {
                 status = writeBuffers(in, mayQueue);
             } else if (msg instanceof FileRegion) {
-                status = writeFileRegion(in, (FileRegion) msg);
+                status = FileRegionWrites.write(in, (FileRegion) msg, io);
             } else {
                 status = writeMessage(in, msg);
             }
@@ -173,24 +173,6 @@ abstract class AbstractUserpollStreamChannel extends AbstractUserpollChannel imp
         }
         in.removeBytes(written);
         return 1;
-    }
-
-    /** One write of a file region: {@code sendfile} for a {@link DefaultFileRegion}, else its own transferTo. */
-    private int writeFileRegion(ChannelOutboundBuffer in, FileRegion region) throws Exception {
-        if (region.transferred() >= region.count()) {
-            in.remove();
-            return 0;
-        }
-        long flushed = region instanceof DefaultFileRegion ? io.sendFile((DefaultFileRegion) region)
-                : region.transferTo(io.byteChannel(), region.transferred());
-        if (flushed > 0) {
-            in.progress(flushed);
-            if (region.transferred() >= region.count()) {
-                in.remove();
-            }
-            return 1;
-        }
-        return WRITE_STATUS_SNDBUF_FULL;
     }
 
     /**

@@ -32,33 +32,20 @@ final class DatagramMulticastOptions {
     }
 
     boolean isLoopbackModeDisabled() {
-        return config.getIntOpt(ipLevel(), socket.isIpv6() ? DatagramConstants.IPV6_MULTICAST_LOOP
-                : DatagramConstants.IP_MULTICAST_LOOP) == 0;
+        return familyOpt(DatagramConstants.IP_MULTICAST_LOOP, DatagramConstants.IPV6_MULTICAST_LOOP) == 0;
     }
 
     void setLoopbackModeDisabled(boolean loopbackModeDisabled) {
-        int loop = loopbackModeDisabled ? 0 : 1;
-        if (socket.isIpv6()) {
-            config.setIntOpt(DatagramConstants.IPPROTO_IPV6, DatagramConstants.IPV6_MULTICAST_LOOP, loop);
-            // An IPv6 socket also sends to IPv4 groups (v4-mapped): those follow the IPv4 option.
-            trySetIntOpt(Native.IPPROTO_IP, DatagramConstants.IP_MULTICAST_LOOP, loop);
-        } else {
-            config.setIntOpt(Native.IPPROTO_IP, DatagramConstants.IP_MULTICAST_LOOP, loop);
-        }
+        setFamilyOpt(DatagramConstants.IP_MULTICAST_LOOP, DatagramConstants.IPV6_MULTICAST_LOOP,
+                loopbackModeDisabled ? 0 : 1);
     }
 
     int getTimeToLive() {
-        return config.getIntOpt(ipLevel(), socket.isIpv6() ? DatagramConstants.IPV6_MULTICAST_HOPS
-                : DatagramConstants.IP_MULTICAST_TTL);
+        return familyOpt(DatagramConstants.IP_MULTICAST_TTL, DatagramConstants.IPV6_MULTICAST_HOPS);
     }
 
     void setTimeToLive(int ttl) {
-        if (socket.isIpv6()) {
-            config.setIntOpt(DatagramConstants.IPPROTO_IPV6, DatagramConstants.IPV6_MULTICAST_HOPS, ttl);
-            trySetIntOpt(Native.IPPROTO_IP, DatagramConstants.IP_MULTICAST_TTL, ttl);
-        } else {
-            config.setIntOpt(Native.IPPROTO_IP, DatagramConstants.IP_MULTICAST_TTL, ttl);
-        }
+        setFamilyOpt(DatagramConstants.IP_MULTICAST_TTL, DatagramConstants.IPV6_MULTICAST_HOPS, ttl);
     }
 
     InetAddress getInterface() {
@@ -121,15 +108,24 @@ final class DatagramMulticastOptions {
         }
     }
 
-    private int ipLevel() {
-        return socket.isIpv6() ? DatagramConstants.IPPROTO_IPV6 : Native.IPPROTO_IP;
+    /** The socket's own family's option of a pair: {@code ipv4Opt} at {@code IPPROTO_IP}, {@code ipv6Opt} at IPv6's. */
+    private int familyOpt(int ipv4Opt, int ipv6Opt) {
+        return socket.isIpv6() ? config.getIntOpt(DatagramConstants.IPPROTO_IPV6, ipv6Opt)
+                : config.getIntOpt(Native.IPPROTO_IP, ipv4Opt);
     }
 
-    private void trySetIntOpt(int level, int optname, int value) {
-        try {
-            socket.setIntOpt(level, optname, value);
-        } catch (IOException ignore) {
-            // an IPv6-only socket has no IPv4 side
+    /** Sets the socket's own family's option of a pair; an IPv6 socket sets the IPv4 one too, best effort. */
+    private void setFamilyOpt(int ipv4Opt, int ipv6Opt, int value) {
+        if (socket.isIpv6()) {
+            config.setIntOpt(DatagramConstants.IPPROTO_IPV6, ipv6Opt, value);
+            // An IPv6 socket also sends to IPv4 groups (v4-mapped): those follow the IPv4 option.
+            try {
+                socket.setIntOpt(Native.IPPROTO_IP, ipv4Opt, value);
+            } catch (IOException ignore) {
+                // an IPv6-only socket has no IPv4 side
+            }
+        } else {
+            config.setIntOpt(Native.IPPROTO_IP, ipv4Opt, value);
         }
     }
 }

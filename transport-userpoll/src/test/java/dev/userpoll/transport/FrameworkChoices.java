@@ -3,6 +3,7 @@ package dev.userpoll.transport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 /**
  * Every transport choice this machine has, for the framework adapter tests: this transport on the io_uring and
@@ -25,6 +26,13 @@ public final class FrameworkChoices {
 
     public static List<Choice> all() {
         return CHOICES;
+    }
+
+    /** {@code size} bytes, the same ones for the same size (seeded by it): what a framework test sends, checks. */
+    public static byte[] payload(int size) {
+        byte[] b = new byte[size];
+        new Random(size).nextBytes(b);
+        return b;
     }
 
     private static List<Choice> find() {

@@ -16,10 +16,10 @@ import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static dev.userpoll.transport.FrameworkChoices.payload;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,12 +34,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GrpcOnTransportTest {
     static List<Choice> choices() {
         return FrameworkChoices.all();
-    }
-
-    private static byte[] payload(int size) {
-        byte[] b = new byte[size];
-        new Random(size).nextBytes(b);
-        return b;
     }
 
     @ParameterizedTest(name = "{0}")

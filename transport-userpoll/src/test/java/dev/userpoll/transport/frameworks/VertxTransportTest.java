@@ -27,10 +27,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static dev.userpoll.transport.FrameworkChoices.payload;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -44,12 +44,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class VertxTransportTest {
     static List<Choice> choices() {
         return FrameworkChoices.all();
-    }
-
-    private static byte[] payload(int size) {
-        byte[] b = new byte[size];
-        new Random(size).nextBytes(b);
-        return b;
     }
 
     private static Future<Buffer> echo(HttpClient client, int port, int size) {

@@ -257,8 +257,9 @@ public final class IoUringSocketBatch implements AutoCloseable {
     }
 
     /**
-     * The owner of a shared ring has called {@code io_uring_enter}: the operations the kernel took are in flight
-     * now (their completions are in its CQ when the call returns, since they complete inline).
+     * The ring's owner (the io_uring source, or this batch's {@link OwnRingBatchDriver}) has called
+     * {@code io_uring_enter}: the operations the kernel took are in flight now (their completions are in its CQ
+     * when the call returns, since they complete inline).
      */
     void onSubmitted() {
         onSubmitted(false);
@@ -300,7 +301,7 @@ public final class IoUringSocketBatch implements AutoCloseable {
     }
 
     /**
-     * An operation's completion from the CQ (a shared ring's owner calls this from its drain): delivers it to
+     * An operation's completion from the CQ (the ring's owner calls this from its drain or reap): delivers it to
      * its target unless the target withdrew it. Returns whether something was delivered.
      */
     boolean complete(long userData, int res) {
@@ -372,6 +373,7 @@ public final class IoUringSocketBatch implements AutoCloseable {
         failSubmitted(error);
     }
 
+    /** The ring cannot deliver what it took: every submitted operation's owner hears {@code error}. */
     void failSubmitted(int error) {
         for (int i = 0; i <= tableMask; i++) {
             if (states[i] == SUBMITTED) {

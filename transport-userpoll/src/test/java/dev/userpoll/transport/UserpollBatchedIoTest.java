@@ -235,10 +235,11 @@ class UserpollBatchedIoTest {
              java.net.Socket client = new java.net.Socket()) {
             client.connect(server.listener.localAddress(), 5000);
             client.setSoTimeout(10_000);
-            // The emulated kernel publishes the accepted socket's first events from its own thread: let them land,
-            // so that the reply's pass does not see them and skip the park.
-            Thread.sleep(100);
+            // Asking the loop for its count is a task, and a task wakes the loop: ask first. Then let that wakeup and
+            // the accepted socket's first events (the emulated kernel publishes them from its own thread) land, so
+            // that the reply's pass does not find them in the ring and skip the park.
             long before = server.parkingSubmits();
+            Thread.sleep(100);
             client.getOutputStream().write(new byte[] {7, 7});
             assertEquals(7, client.getInputStream().read());
             assertEquals(7, client.getInputStream().read());

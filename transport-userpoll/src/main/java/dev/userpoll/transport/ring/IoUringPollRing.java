@@ -19,7 +19,8 @@ import java.util.Arrays;
  * armed again with the same data word. {@link #wakeup()} writes an eventfd armed the same way.
  * <p>With batched I/O the loop's recvs and sendmsgs go into this same ring ({@link #openSocketBatch}): every
  * {@code io_uring_enter} of a pass (the park, or a flush when the loop will not park) submits them with the
- * poll arms, and {@link #drain} routes their completions to the batch. One ring, one enter per pass.
+ * poll arms, and {@link #drain} routes their completions to the batch. One ring, one enter per pass. What serves
+ * the batch (every submit, the park with queued sends, the completions' routing) is a {@link SharedRingBatchDriver}.
  */
 public final class IoUringPollRing implements RingSource {
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(IoUringPollRing.class);
@@ -49,11 +50,8 @@ public final class IoUringPollRing implements RingSource {
     /** Poll events of each registered fd, indexed by fd, for re-arming. */
     private int[] interest = new int[256];
 
-    /** The loop's batched socket I/O in this ring, or null. */
-    private IoUringSocketBatch batch;
-    /** How long a park that submits queued sends may hold their completions back (µs); 0: no such park. */
-    private int parkWindowMicros;
-    private final boolean spinning;
+    /** Every submit of this ring, and the loop's batched socket I/O in it once opened. */
+    private final SharedRingBatchDriver batchDriver;
     /** Whether {@link #initialize()} registers the ring fd with the loop thread. */
     boolean registerRingFd = true;
     private boolean draining;
@@ -103,7 +101,7 @@ public final class IoUringPollRing implements RingSource {
         }
         ring = r;
         layout = r.layout;
-        this.spinning = spinning;
+        batchDriver = new SharedRingBatchDriver(r, counters, spinning);
         waker = efd;
         pollAddOp = Native.IORING_OP_POLL_ADD;
         cancelOp = Native.IORING_OP_ASYNC_CANCEL;
@@ -111,7 +109,7 @@ public final class IoUringPollRing implements RingSource {
                 | ((layout.setupFlags & Native.IORING_SETUP_TASKRUN_FLAG) != 0 ? Native.IORING_SQ_TASKRUN : 0);
         try {
             armWakeup();
-            Errno.check("io_uring_enter", submitPending(LoopCounters.REGISTER));
+            Errno.check("io_uring_enter", batchDriver.submit(LoopCounters.REGISTER));
         } catch (IOException e) {
             close();
             throw e;
@@ -167,7 +165,7 @@ public final class IoUringPollRing implements RingSource {
         if (draining) {
             armsQueuedInDrain++;
         } else {
-            Errno.check("io_uring_enter", submitPending(LoopCounters.REGISTER));
+            Errno.check("io_uring_enter", batchDriver.submit(LoopCounters.REGISTER));
         }
     }
 
@@ -190,7 +188,7 @@ public final class IoUringPollRing implements RingSource {
         if (draining) {
             armsQueuedInDrain++;
         } else {
-            Errno.check("io_uring_enter", submitPending(LoopCounters.REGISTER));
+            Errno.check("io_uring_enter", batchDriver.submit(LoopCounters.REGISTER));
         }
     }
 
@@ -220,9 +218,10 @@ public final class IoUringPollRing implements RingSource {
         }
         if (armsQueuedInDrain != 0) {
             // Registrations and re-arms queued during the batch; errors come back as CQEs or on the next submit.
-            // Socket operations queued beside them go along (they would otherwise wait for the next pass's enter).
+            // Socket operations queued beside them go along (they would otherwise wait for the next pass's enter);
+            // every submit goes through the batch's driver, so the batch learns which of its operations are in flight.
             armsQueuedInDrain = 0;
-            submitPending(batchQueued() ? LoopCounters.SUBMIT : LoopCounters.REGISTER);
+            batchDriver.submit();
         }
         return delivered;
     }
@@ -247,7 +246,7 @@ public final class IoUringPollRing implements RingSource {
 
     private boolean complete(long data, int res, int flags, ReadyHandler handler) {
         if (UserData.isOperation(data)) {
-            return batch != null && batch.complete(data, res);
+            return batchDriver.complete(data, res); // a final class: one monomorphic call per operation completion
         }
         boolean more = (flags & Native.IORING_CQE_F_MORE) != 0;
         if (data == UserData.WAKEUP) {
@@ -313,7 +312,7 @@ public final class IoUringPollRing implements RingSource {
     private boolean isDeliverable(int head) {
         long data = ring.cqeUserData(head);
         if (UserData.isOperation(data)) {
-            return batch != null && batch.isAwaited(data);
+            return batchDriver.isAwaited(data);
         }
         if (!registrations.isCurrent(data)) {
             return false;
@@ -330,25 +329,13 @@ public final class IoUringPollRing implements RingSource {
             return;
         }
         ring.publish();
-        int inline = batch == null ? 0 : batch.queued();
         long timeout = timeoutNanos < 0 ? -1 : timeoutNanos;
-        int res;
-        if (inline == 0) {
-            res = ring.enter(ring.sqPending(), 1, Native.IORING_ENTER_GETEVENTS, timeout, LoopCounters.PARK);
-        } else {
-            // The queued sends complete inline, during the submit: wait for one completion more than that (readiness
-            // or a wakeup), but no longer than the window, which bounds how long their completions are held back.
-            // A plain timeout, not the kernel's min-wait: it needs no particular kernel and cannot leave the loop
-            // asleep with completions in its ring, whatever the kernel counts as arrived during the wait.
-            long window = parkWindowMicros * 1000L;
-            res = ring.enter(ring.sqPending(), inline + 1, Native.IORING_ENTER_GETEVENTS,
-                    timeout < 0 ? window : Math.min(timeout, window), LoopCounters.PARK);
-        }
+        // With sends queued the park submits them and waits at most the batch's window (SharedRingBatchDriver).
+        int res = batchDriver.queued() == 0
+                ? ring.enter(ring.sqPending(), 1, Native.IORING_ENTER_GETEVENTS, timeout, LoopCounters.PARK)
+                : batchDriver.parkSubmitting(timeout);
         // A wakeup() racing with the return counts for this park; one after this line ends the next park.
         waker.reset();
-        if (batch != null) {
-            batch.onSubmitted(inline != 0);
-        }
         if (res < 0 && res != -Native.ETIME && res != -Native.EINTR) {
             throw Errno.ioException("io_uring_enter", res);
         }
@@ -377,30 +364,20 @@ public final class IoUringPollRing implements RingSource {
     @Override
     public void flush() throws IOException {
         if (!closed && ring.sqPending() != 0) {
-            Errno.check("io_uring_enter", submitPending(batchQueued() ? LoopCounters.SUBMIT : LoopCounters.REGISTER));
+            Errno.check("io_uring_enter", batchDriver.submit());
         }
     }
 
-    /**
-     * A park may submit queued sends and hold their completions back for the window: not a queued recv (its data
-     * would wait for the window; it gets an enter of its own and is delivered at once), nor in a loop that spins
-     * (it sends first).
-     */
+    /** Sends only, within the batch's park window, in a loop that parks ({@link SharedRingBatchDriver}). */
     @Override
     public boolean canParkWithQueuedIo() {
-        return batch != null && parkWindowMicros > 0 && !spinning && batch.queuedRecvs() == 0;
+        return batchDriver.canParkWithQueuedIo();
     }
 
     /** The loop's batched socket I/O, in this ring: one ring and one enter per pass. */
     @Override
     public IoUringSocketBatch openSocketBatch(int entries, int parkWindowMicros) throws IOException {
-        if (batch != null) {
-            throw new IllegalStateException("this ring source already carries a socket batch");
-        }
-        // Half of the SQ, so that a pass's arms and re-arms still fit beside its socket operations.
-        batch = IoUringSocketBatch.shared(ring, Math.min(entries, ring.sqCapacity() / 2), counters);
-        this.parkWindowMicros = Math.max(0, parkWindowMicros);
-        return batch;
+        return batchDriver.open(entries, parkWindowMicros);
     }
 
     @Override
@@ -420,9 +397,7 @@ public final class IoUringPollRing implements RingSource {
             return;
         }
         closed = true;
-        if (batch != null) {
-            batch.close(); // its owners were closed first, which withdrew their operations
-        }
+        batchDriver.close();
         // Closing the ring fd ends every arm in the kernel; the registered fds are the caller's.
         ring.close();
         waker.close();
@@ -449,30 +424,13 @@ public final class IoUringPollRing implements RingSource {
     /** Writes and publishes one SQE; when the SQ is full, submits what is queued first. */
     private boolean queueSqe(int opcode, int fd, long addr, int len, int opFlags, long userData) {
         if (ring.sqPending() == ring.sqCapacity()) {
-            submitPending(batchQueued() ? LoopCounters.SUBMIT : LoopCounters.REGISTER);
+            batchDriver.submit();
         }
         if (ring.writeSqe(opcode, fd, addr, len, opFlags, userData) < 0) {
             return false;
         }
         ring.publish();
         return true;
-    }
-
-    /** Whether the next submit carries batched socket operations (it counts as a submit, not a registration). */
-    private boolean batchQueued() {
-        return batch != null && batch.queued() != 0;
-    }
-
-    /**
-     * Every submit of this source goes through here, so the batch learns which of its operations are in flight;
-     * its enters are counted for {@code reason}.
-     */
-    private int submitPending(int reason) {
-        int res = ring.submit(reason);
-        if (batch != null) {
-            batch.onSubmitted();
-        }
-        return res;
     }
 
     private boolean queuePollAdd(int fd, int events, long data) {

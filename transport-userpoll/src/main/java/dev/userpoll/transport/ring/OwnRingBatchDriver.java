@@ -8,7 +8,8 @@ import java.io.IOException;
  * Submits, parks on and reaps the ring of a batch that has a ring of its own ({@link IoUringSocketBatch#open}: the
  * epoll and userpoll sources; DESIGN.md 4b). The batch keeps the operation table; this class owns the
  * {@code io_uring_enter} calls on the ring and the doorbell's one-shot poll. A batch that shares the io_uring
- * source's ring has none: the source submits and drains that ring itself. Loop thread only.
+ * source's ring has none: the source submits and drains that ring, through a {@link SharedRingBatchDriver}.
+ * Loop thread only.
  */
 final class OwnRingBatchDriver {
     private static final int MAX_ENTER_RETRIES = 100;

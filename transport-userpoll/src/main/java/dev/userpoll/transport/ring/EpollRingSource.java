@@ -11,7 +11,7 @@ import java.io.IOException;
  * <p>{@link #park} keeps the events its wait returned for the next {@link #drain}, so a loop that
  * parks then drains makes one system call for the batch, as Netty's epoll loop does.
  */
-public final class EpollRingSource implements RingSource {
+public final class EpollRingSource extends CompletionsFirstRingSource {
     /** Most events one epoll_wait call returns, whatever ring size the caller asks for. */
     static final int MAX_EVENTS = 65_536;
 
@@ -121,8 +121,14 @@ public final class EpollRingSource implements RingSource {
         }
     }
 
+    /** None: this source never parks with operations queued, so the pass delivers them before it parks. */
     @Override
-    public int drain(ReadyHandler handler) {
+    int completeParked() {
+        return 0;
+    }
+
+    @Override
+    int drainReadiness(ReadyHandler handler) {
         if (closed) {
             return 0;
         }

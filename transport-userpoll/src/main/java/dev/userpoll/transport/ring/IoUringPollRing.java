@@ -22,7 +22,7 @@ import java.util.Arrays;
  * poll arms, and {@link #drain} routes their completions to the batch. One ring, one enter per pass. What serves
  * the batch (every submit, the park with queued sends, the completions' routing) is a {@link SharedRingBatchDriver}.
  */
-public final class IoUringPollRing implements RingSource {
+public final class IoUringPollRing extends CompletionsFirstRingSource {
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(IoUringPollRing.class);
     /** Wakeup completions between two reads of the eventfd (its counter only needs to stay bounded). */
     private static final int WAKEUP_READ_INTERVAL = 1024;
@@ -192,8 +192,17 @@ public final class IoUringPollRing implements RingSource {
         }
     }
 
+    /**
+     * Nothing apart: the batch's completions share the CQ with readiness, and a send a park submitted completes during
+     * that submit, so its CQE precedes any readiness posted after it; {@link #drainReadiness} keeps CQ order.
+     */
     @Override
-    public int drain(ReadyHandler handler) {
+    int completeParked() {
+        return 0;
+    }
+
+    @Override
+    int drainReadiness(ReadyHandler handler) {
         if (closed) {
             return 0;
         }

@@ -36,6 +36,15 @@ public interface RingSource extends AutoCloseable {
     /**
      * Delivers every ready event to {@code handler} and returns how many were delivered. Never blocks
      * and never allocates. The handler may register and deregister fds while it runs.
+     * <p>Order: the completions of the batched socket operations that the last {@link #park} submitted
+     * ({@link #canParkWithQueuedIo}) are delivered before any readiness that drain delivers, and so before the
+     * readiness that woke the park. A caller may rely on it: a channel whose send was in flight when its
+     * {@code EPOLLOUT} edge was observed learns first that the send was partial, and takes the edge after; the
+     * other way round it would take the edge with nothing to write, then wait for another edge that never comes
+     * (the socket stays writable). The io_uring source gets this order from its single CQ (a parked send completes
+     * during the submit, before readiness posted after it); the userpoll source, whose batch has a ring of its own,
+     * delivers that ring's completions first; the epoll source never parks with operations queued.
+     * {@link CompletionsFirstRingSource} keeps the order for each of them.
      */
     int drain(ReadyHandler handler);
 

@@ -37,7 +37,7 @@ import static dev.userpoll.transport.ring.UserpollRingLayout.MAX_ITEMS;
  * <p>The calls on the userpoll epoll itself (create and map, {@code epoll_ctl}, the park) go through
  * {@link UserpollKernel}: the system calls ({@link #SYSCALLS}) here, an emulated kernel in tests.
  */
-public final class UserpollRing implements RingSource {
+public final class UserpollRing extends CompletionsFirstRingSource {
     /** System property: the syscall number of {@code epoll_create2} to use instead of trying 428, then 437. */
     public static final String SYSCALL_PROPERTY = UserpollProperties.EPOLL_CREATE2_SYSCALL;
     /** System property: {@code v3} or {@code v5}, the ring protocol, instead of deriving it from the number. */
@@ -175,11 +175,16 @@ public final class UserpollRing implements RingSource {
         }
     }
 
+    /** What a parking submit sent, from the batch's own ring (it is not in this ring). */
     @Override
-    public int drain(ReadyHandler handler) {
+    int completeParked() {
+        return batch == null ? 0 : batch.completeParked();
+    }
+
+    @Override
+    int drainReadiness(ReadyHandler handler) {
         this.handler = handler;
-        // What a parking submit sent is answered first: its completions precede any readiness that woke the park.
-        delivered = batch == null ? 0 : batch.completeParked();
+        delivered = 0;
         try {
             consumer.drain(dispatcher);
         } finally {

@@ -14,7 +14,7 @@
 # Everything built is cached in $USERPOLL_KERNEL_CACHE (default ~/.cache/userpoll-kernel): a second run
 # rebuilds only what changed. Needs root or sudo for apt-get when packages are missing.
 # Environment: USERPOLL_KERNEL_CACHE, USERPOLL_QEMU_TIMEOUT (seconds, default 1800),
-#   USERPOLL_QEMU_SMP (default 2), USERPOLL_GUEST_RING_TESTS / _ECHO_TESTS / _CHANNEL_TESTS / _SUITE_TESTS (JUnit
+#   USERPOLL_QEMU_SMP (default 2), USERPOLL_QEMU_MEMORY (MiB, default 3072), USERPOLL_GUEST_RING_TESTS / _ECHO_TESTS / _CHANNEL_TESTS / _SUITE_TESTS (JUnit
 #   console launcher selectors for (b), (c), (d), (e), e.g. "--select-class dev.userpoll.transport.UserpollEchoTest"),
 #   USERPOLL_GUEST_SUITE_SOURCES (default userpoll,userpoll+batched), USERPOLL_GUEST_HTTP_ARMS (transport/submitter
 #   pairs), USERPOLL_GUEST_HTTP_REQUESTS (default 4000).
@@ -28,6 +28,7 @@ SYSCALL_NR=463 # epoll_create2 in epoll-userpoll.patch (first free x86_64 number
 JUNIT_CONSOLE=org.junit.platform:junit-platform-console-standalone:1.14.1
 QEMU_TIMEOUT=${USERPOLL_QEMU_TIMEOUT:-1800}
 SMP=${USERPOLL_QEMU_SMP:-2}
+MEMORY=${USERPOLL_QEMU_MEMORY:-3072} # MiB of guest RAM: the initramfs (JDK, jars) lives in it
 PACKAGES=(qemu-system-x86 linux-source-6.12 build-essential bc flex bison libelf-dev libssl-dev cpio xz-utils
   busybox-static strace)
 RUN=$CACHE/run
@@ -172,7 +173,9 @@ ulimit -n 65536
 cd /tmp
 echo "GUEST-MARK BOOTED uptime=\$(cut -d' ' -f1 /proc/uptime) kernel=\$(uname -r) cpus=\$(nproc)"
 CP=\$(ls /app/lib/*.jar | tr '\n' ':')
-JAVA_OPTS="-XX:TieredStopAtLevel=1 -Xss1m -Xmx768m -XX:ErrorFile=/tmp/hs_err_pid%p.log -Djava.io.tmpdir=/tmp
+# Heap and direct memory both bounded: the guest's RAM holds the initramfs too, and Netty's gathering-write tests
+# allocate large direct buffers (unbounded, direct memory defaults to -Xmx and the guest ran out of memory).
+JAVA_OPTS="-XX:TieredStopAtLevel=1 -Xss1m -Xmx768m -XX:MaxDirectMemorySize=512m -XX:ErrorFile=/tmp/hs_err_pid%p.log -Djava.io.tmpdir=/tmp
  -Duserpoll.epollCreate2.syscall=$SYSCALL_NR -Duserpoll.epollCreate2.protocol=v3 -Dio.netty.leakDetection.level=paranoid"
 junit() { # junit MARK [jvm options...] -- selectors... ("-" as the only selector: the phase is skipped)
   mark=\$1; shift
@@ -245,7 +248,7 @@ echo "initramfs: $(du -h "$CACHE/initramfs.cpio.gz" | cut -f1)"
 step "booting under QEMU (TCG, -smp $SMP; console log: $LOG)"
 t0=$(now)
 set +e
-timeout "$QEMU_TIMEOUT" qemu-system-x86_64 -m 2048 -smp "$SMP" -accel tcg,thread=multi -nographic -no-reboot \
+timeout "$QEMU_TIMEOUT" qemu-system-x86_64 -m "$MEMORY" -smp "$SMP" -accel tcg,thread=multi -nographic -no-reboot \
   -kernel "$SRC/arch/x86/boot/bzImage" -initrd "$CACHE/initramfs.cpio.gz" \
   -append "console=ttyS0 quiet panic=-1" < /dev/null 2>&1 | tr -d '\r' | tee "$LOG"
 qemu_rc=${PIPESTATUS[0]}

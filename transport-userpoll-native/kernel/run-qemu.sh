@@ -14,10 +14,11 @@
 # Everything built is cached in $USERPOLL_KERNEL_CACHE (default ~/.cache/userpoll-kernel): a second run
 # rebuilds only what changed. Needs root or sudo for apt-get when packages are missing.
 # Environment: USERPOLL_KERNEL_CACHE, USERPOLL_QEMU_TIMEOUT (seconds, default 1800),
-#   USERPOLL_QEMU_SMP (default 2), USERPOLL_QEMU_MEMORY (MiB, default 3072), USERPOLL_GUEST_RING_TESTS / _ECHO_TESTS / _CHANNEL_TESTS / _SUITE_TESTS (JUnit
-#   console launcher selectors for (b), (c), (d), (e), e.g. "--select-class dev.userpoll.transport.UserpollEchoTest"),
+#   USERPOLL_QEMU_SMP (default 2), USERPOLL_QEMU_MEMORY (MiB, default 3072),
+#   USERPOLL_GUEST_RING_TESTS / _ECHO_TESTS / _CHANNEL_TESTS / _SUITE_TESTS (JUnit console launcher selectors for
+#   (b), (c), (d), (e), e.g. "--select-class dev.userpoll.transport.UserpollEchoTest"),
 #   USERPOLL_GUEST_SUITE_SOURCES (default userpoll,userpoll+batched), USERPOLL_GUEST_HTTP_ARMS (transport/submitter
-#   pairs), USERPOLL_GUEST_HTTP_REQUESTS (default 4000).
+#   pairs; "-" skips a phase), USERPOLL_GUEST_HTTP_REQUESTS (default 4000).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -202,7 +203,8 @@ junit SUITE -Duserpoll.testsuite.sources=$SUITE_SOURCES -Djunit.jupiter.executio
 
 echo "GUEST-MARK HTTP-START uptime=\$(cut -d' ' -f1 /proc/uptime)"
 http_rc=0
-for arm in $HTTP_ARMS; do
+[ "$HTTP_ARMS" != "-" ] || http_rc=skipped # "-": the phase is skipped, as for the JUnit phases
+for arm in $(echo "$HTTP_ARMS" | sed 's/^-$//'); do
   transport=\${arm%%/*}; rest=\${arm#*/}; submitter=\${rest%%/*}; window=50
   [ "\$rest" = "\$submitter" ] || window=\${rest#*/}
   java \$JAVA_OPTS -Duserpoll.ioSubmitter=\$submitter -Duserpoll.batch.parkWindowMicros=\$window -jar /app/userpoll-examples.jar http-echo-server --port 8080 \\

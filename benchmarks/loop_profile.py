@@ -15,6 +15,7 @@ by who owns the code:
   HTTP codec        io.netty.handler.codec.* and the example's handler
   buffers           io.netty.buffer.* (pooled allocator, ByteBuf accessors)
   executor/util     io.netty.util.* (the event-loop executor, task queue, Recycler, FastThreadLocal)
+  JDK library       java.*, jdk.*, sun.* (collections, atomics, NIO's selector for the NIO arm is transport)
   JVM/libc          libjvm, the interpreter and runtime stubs, libc (its system-call wrappers included)
   other             the rest
 
@@ -34,7 +35,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import http_bench as hb  # noqa: E402  (the harness: server start, wrk, loop-thread CPU)
 
-BUCKETS = ["kernel", "transport", "channel/pipeline", "HTTP codec", "buffers", "executor/util", "JVM/libc", "other"]
+BUCKETS = ["kernel", "transport", "channel/pipeline", "HTTP codec", "buffers", "executor/util", "JDK library",
+           "JVM/libc", "other"]
 TRANSPORT_PREFIXES = ("dev.userpoll.transport", "io.netty.channel.epoll", "io.netty.channel.uring",
                       "io.netty.channel.unix", "io.netty.channel.nio", "io.netty.channel.socket.nio", "sun.nio.ch")
 
@@ -42,11 +44,9 @@ TRANSPORT_PREFIXES = ("dev.userpoll.transport", "io.netty.channel.epoll", "io.ne
 def bucket(dso, sym):
     if dso.startswith("[kernel") or dso in ("[vdso]", "[vsyscall]"):
         return "kernel"
-    if "netty_transport_native" in dso or "userpoll" in dso and dso.endswith(".so"):
-        return "transport"
-    if "libjvm" in dso or "libc" in dso or "libpthread" in dso or "ld-linux" in dso:
-        return "JVM/libc"
-    # JIT code (perfmap): "[return type] pkg.Class.method(args)"; interpreter and stubs have other names.
+    if ".so" in dso:  # a shared library: a transport's JNI library, else the JVM itself or libc
+        return "transport" if "transport_native" in dso else "JVM/libc"
+    # JIT code (perfmap): "[return type] pkg.Class.method(args)"; a bare address is a blob the map did not name.
     name = sym.split("(")[0].split()[-1] if sym else ""
     if name.startswith(TRANSPORT_PREFIXES):
         return "transport"
@@ -56,10 +56,12 @@ def bucket(dso, sym):
         return "channel/pipeline"
     if name.startswith("io.netty.buffer"):
         return "buffers"
-    if name.startswith(("io.netty.util", "io.netty.channel.SingleThread")):
+    if name.startswith("io.netty.util"):
         return "executor/util"
-    if "Interpreter" in sym or "StubRoutines" in sym or "stub" in sym.lower() or sym.startswith(("java.", "jdk.")):
-        return "JVM/libc" if not sym.startswith(("java.", "jdk.")) else "other"
+    if name.startswith(("java.", "jdk.", "sun.")):
+        return "JDK library"
+    if "Interpreter" in sym or "stub" in sym.lower() or "adapter" in sym.lower():
+        return "JVM/libc"
     return "other"
 
 
@@ -91,7 +93,7 @@ def buckets_of(perf_data, pid):
         sym = re.sub(r"^\[.\]\s*", "", "|".join(parts[2:]).strip())
         b = bucket(dso, sym)
         shares[b] += pct
-        if b in ("transport", "other"):
+        if b in ("transport", "JDK library", "other"):
             top[(b, sym[:110])] += pct
     return shares, top
 
@@ -106,7 +108,7 @@ def main():
     p.add_argument("--warm", type=int, default=20, help="seconds of 256-connection warm-up per server")
     p.add_argument("--window", type=int, default=5)
     p.add_argument("--frequency", type=int, default=4999)
-    p.add_argument("--top", type=int, default=6, help="transport and other symbols listed per arm and load")
+    p.add_argument("--top", type=int, default=6, help="transport, JDK and other symbols listed per arm and load")
     p.add_argument("--server-cpu", type=int, default=0)
     p.add_argument("--client-cpu", type=int, default=1)
     p.add_argument("--server-jvm-opts", default="-Xms512m -Xmx512m -XX:+AlwaysPreTouch "

@@ -161,7 +161,7 @@ def main():
             user = sum(v for b, v in parts.items() if b != "kernel")
             lines.append(f"| {hb.LOADS[load][2]} | {label} | " + " | ".join(f"{per(parts[b]):.2f}" for b in BUCKETS)
                          + f" | {per(cpu):.2f} | {per(user):.2f} |")
-    lines += ["", "Largest transport and other symbols (share of the loop thread's samples, mean over rounds):", ""]
+    lines += ["", "Largest transport, JDK and other symbols (share of the loop thread's samples, mean over rounds):", ""]
     for (load, label), top in sorted(tops.items()):
         best = ", ".join(f"{sym} {100 * s / args.rounds:.1f}%" for (b, sym), s in top.most_common(args.top))
         lines.append(f"- {hb.LOADS[load][2]}, {label}: {best}")
